@@ -1,0 +1,57 @@
+/*
+ * cose.h — COSE_Sign1 (RFC 9052 §4.2) as vanbang uses it: tagged (18), protected header holding
+ * exactly the algorithm (ES256 or PS256) and an 8-byte kid, an empty unprotected header, an
+ * attached payload, no external AAD. Used for records and for trust lists.
+ */
+#ifndef VB_COSE_H
+#define VB_COSE_H
+
+#include "vanbang.h"
+
+#include <openssl/evp.h>
+
+/* A decoded COSE_Sign1. Pointers refer into the caller's input buffer. */
+typedef struct {
+    int alg;                         /* VB_COSE_ALG_ES256 or VB_COSE_ALG_PS256 */
+    uint8_t kid[VB_KID_BYTES];
+    const uint8_t *protected_header; /* the serialized protected map, as signed */
+    size_t protected_length;
+    const uint8_t *payload;
+    size_t payload_length;
+    const uint8_t *signature;
+    size_t signature_length;
+} vb_cose_sign1;
+
+/* Strictly decodes a tagged COSE_Sign1 occupying all of [data, data+length). */
+vb_status vb_cose_sign1_decode(const uint8_t *data, size_t length, vb_cose_sign1 *out, vb_error *err);
+
+/* A signing key made ready once and reused for many messages (one per thread). */
+typedef struct {
+    EVP_PKEY *key;            /* borrowed reference, taken with EVP_PKEY_up_ref */
+    EVP_PKEY_CTX *context;
+    int alg;
+    uint8_t kid[VB_KID_BYTES];
+    uint8_t protected_header[16];
+    size_t protected_length;
+    size_t signature_length;
+} vb_cose_signer;
+
+/* ES256 for P-256 keys, PS256 for RSA keys of 2048 bits or more; other keys are refused. */
+vb_status vb_cose_signer_init(vb_cose_signer *signer, EVP_PKEY *key, const uint8_t kid[VB_KID_BYTES],
+                              vb_error *err);
+void vb_cose_signer_free(vb_cose_signer *signer);
+
+/* Writes a tagged COSE_Sign1 over `payload` into out. */
+vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, size_t payload_length,
+                             uint8_t *out, size_t out_size, size_t *out_length, vb_error *err);
+
+/* Checks the signature of a decoded message with a public key. VB_ERR_ALG_KEY_MISMATCH when the
+ * key cannot make the message's algorithm; VB_ERR_COSE_SIGNATURE_SIZE when an RSA signature is
+ * not the modulus size; VB_ERR_BAD_SIGNATURE when the math fails. */
+vb_status vb_cose_sign1_verify(const vb_cose_sign1 *message, EVP_PKEY *key, vb_error *err);
+
+/* SHA-256 of the Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 §4.4). */
+void vb_cose_sig_structure_hash(const uint8_t *protected_header, size_t protected_length,
+                                const uint8_t *payload, size_t payload_length, uint8_t digest[32]);
+
+#endif

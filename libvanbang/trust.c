@@ -1,0 +1,475 @@
+/*
+ * trust.c — parsing, checking, editing and signing the trust list (see trust.h).
+ */
+#include "trust.h"
+#include "cbor.h"
+#include "record.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool vb_certificate_kid(X509 *certificate, uint8_t kid[VB_KID_BYTES])
+{
+    unsigned char *der = NULL;
+    unsigned char digest[32];
+    unsigned int digest_length = 0;
+    int der_length = i2d_X509(certificate, &der);
+    bool ok = der_length > 0 && EVP_Digest(der, (size_t)der_length, digest, &digest_length, EVP_sha256(), NULL);
+    if (ok)
+        memcpy(kid, digest, VB_KID_BYTES);
+    OPENSSL_free(der);
+    return ok;
+}
+
+static int64_t asn1_time_to_unix(const ASN1_TIME *time)
+{
+    struct tm tm;
+    if (!time || !ASN1_TIME_to_tm(time, &tm))
+        return 0;
+    return (int64_t)vb_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 + tm.tm_hour * 3600 +
+           tm.tm_min * 60 + tm.tm_sec;
+}
+
+static void name_entry_text(X509_NAME *name, int nid, char *out, size_t out_size)
+{
+    out[0] = '\0';
+    int index = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (index < 0)
+        return;
+    unsigned char *utf8 = NULL;
+    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index)));
+    if (n > 0) {
+        size_t copy = (size_t)n < out_size - 1 ? (size_t)n : out_size - 1;
+        memcpy(out, utf8, copy);
+        out[copy] = '\0';
+    }
+    OPENSSL_free(utf8);
+}
+
+vb_status vb_trust_entry_from_certificate(vb_trust_entry *entry, int role, X509 *certificate, vb_error *err)
+{
+    memset(entry, 0, sizeof *entry);
+    entry->role = role;
+    if (!vb_certificate_kid(certificate, entry->kid))
+        return vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "certificate cannot be encoded");
+    entry->public_key = X509_get_pubkey(certificate);
+    if (!entry->public_key) {
+        ERR_clear_error();
+        return vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "certificate has no usable public key");
+    }
+    X509_up_ref(certificate);
+    entry->certificate = certificate;
+    entry->not_before = asn1_time_to_unix(X509_get0_notBefore(certificate));
+    entry->not_after = asn1_time_to_unix(X509_get0_notAfter(certificate));
+
+    X509_NAME *subject = X509_get_subject_name(certificate);
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio) {
+        X509_NAME_print_ex(bio, subject, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+        int n = BIO_read(bio, entry->subject, sizeof entry->subject - 1);
+        entry->subject[n > 0 ? n : 0] = '\0';
+        BIO_free(bio);
+    }
+    name_entry_text(subject, NID_organizationName, entry->organization, sizeof entry->organization);
+    if (!entry->organization[0])
+        name_entry_text(subject, NID_commonName, entry->organization, sizeof entry->organization);
+    if (role == VB_TRUST_ROLE_SIGNER)
+        name_entry_text(subject, NID_serialNumber, entry->school_code, sizeof entry->school_code);
+    return VB_OK;
+}
+
+static void entry_free(vb_trust_entry *entry)
+{
+    X509_free(entry->certificate);
+    EVP_PKEY_free(entry->public_key);
+    memset(entry, 0, sizeof *entry);
+}
+
+void vb_trust_free(vb_trust_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        entry_free(&list->entries[i]);
+    free(list->entries);
+    memset(list, 0, sizeof *list);
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    return memcmp(((const vb_trust_entry *)a)->kid, ((const vb_trust_entry *)b)->kid, VB_KID_BYTES);
+}
+
+const vb_trust_entry *vb_trust_find(const vb_trust_list *list, const uint8_t kid[VB_KID_BYTES])
+{
+    vb_trust_entry key;
+    memcpy(key.kid, kid, VB_KID_BYTES);
+    return bsearch(&key, list->entries, list->count, sizeof key, compare_entries);
+}
+
+/* ---------------------------------------------------------------- payload */
+
+static vb_status malformed(vb_error *err, vb_status cause, const char *what)
+{
+    if (err && cause != VB_OK && cause != VB_ERR_TRUST_MALFORMED && cause != VB_ERR_TRUST_CERTIFICATE) {
+        char inner[sizeof err->message];
+        snprintf(inner, sizeof inner, "%s", err->message);
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: %s: %s", what, inner);
+    }
+    if (cause == VB_ERR_TRUST_CERTIFICATE)
+        return cause;
+    return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: %s", what);
+}
+
+static vb_status parse_entry(vb_cbor_reader *r, vb_trust_entry *entry, size_t index, vb_error *err)
+{
+    size_t count;
+    vb_cbor_key_order order = {0};
+    uint64_t role = 0, removed_at = 0;
+    const uint8_t *der = NULL;
+    size_t der_length = 0;
+    vb_status s;
+
+    if ((s = vb_cbor_read_map(r, &count, err)) != VB_OK)
+        return malformed(err, s, "entry is not a map");
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *key_start = r->pos;
+        uint64_t key;
+        if ((s = vb_cbor_read_uint(r, &key, err)) != VB_OK ||
+            (s = vb_cbor_check_key_order(&order, key_start, (size_t)(r->pos - key_start), err)) != VB_OK)
+            return malformed(err, s, "entry key");
+        if (key == VB_ENTRY_KEY_ROLE)
+            s = vb_cbor_read_uint(r, &role, err);
+        else if (key == VB_ENTRY_KEY_CERTIFICATE)
+            s = vb_cbor_read_bytes(r, &der, &der_length, err);
+        else if (key == VB_ENTRY_KEY_REMOVED_AT)
+            s = vb_cbor_read_uint(r, &removed_at, err);
+        else
+            return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: entry %zu has unknown key %llu", index,
+                           (unsigned long long)key);
+        if (s != VB_OK)
+            return malformed(err, s, "entry value");
+    }
+    if (role != VB_TRUST_ROLE_AUTHORITY && role != VB_TRUST_ROLE_SIGNER)
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: entry %zu has no valid role", index);
+    if (!der)
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: entry %zu has no certificate", index);
+    if (removed_at > (uint64_t)INT64_MAX)
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: entry %zu removal time out of range", index);
+
+    const unsigned char *p = der;
+    X509 *certificate = d2i_X509(NULL, &p, (long)der_length);
+    if (!certificate || p != der + der_length) {
+        X509_free(certificate);
+        ERR_clear_error();
+        return vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "trust list: entry %zu certificate is not valid DER", index);
+    }
+    s = vb_trust_entry_from_certificate(entry, (int)role, certificate, err);
+    X509_free(certificate);
+    entry->removed_at = (int64_t)removed_at;
+    return s;
+}
+
+vb_status vb_trust_parse_payload(const uint8_t *data, size_t length, vb_trust_list *list, vb_error *err)
+{
+    vb_cbor_reader r;
+    vb_cbor_key_order order = {0};
+    size_t count, entry_count = 0;
+    uint64_t version = 0, sequence = 0, issued_at = 0;
+    bool have_entries = false;
+    vb_status s;
+
+    memset(list, 0, sizeof *list);
+    if (length > VB_MAX_TRUST_BYTES)
+        return vb_fail(err, VB_ERR_TOO_LARGE, "trust list is %zu bytes, the limit is %u", length, VB_MAX_TRUST_BYTES);
+    vb_cbor_reader_init(&r, data, length);
+    if ((s = vb_cbor_read_map(&r, &count, err)) != VB_OK)
+        return malformed(err, s, "payload is not a map");
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *key_start = r.pos;
+        uint64_t key;
+        if ((s = vb_cbor_read_uint(&r, &key, err)) != VB_OK ||
+            (s = vb_cbor_check_key_order(&order, key_start, (size_t)(r.pos - key_start), err)) != VB_OK)
+            goto fail_cause;
+        switch (key) {
+        case VB_TRUST_KEY_VERSION:
+            s = vb_cbor_read_uint(&r, &version, err);
+            break;
+        case VB_TRUST_KEY_SEQUENCE:
+            s = vb_cbor_read_uint(&r, &sequence, err);
+            break;
+        case VB_TRUST_KEY_ISSUED_AT:
+            s = vb_cbor_read_uint(&r, &issued_at, err);
+            break;
+        case VB_TRUST_KEY_ENTRIES:
+            if ((s = vb_cbor_read_array(&r, &entry_count, err)) != VB_OK)
+                break;
+            if (entry_count > VB_MAX_TRUST_ENTRIES) {
+                vb_trust_free(list);
+                return vb_fail(err, VB_ERR_TOO_LARGE, "trust list has %zu entries, the limit is %d", entry_count,
+                               VB_MAX_TRUST_ENTRIES);
+            }
+            list->entries = calloc(entry_count ? entry_count : 1, sizeof *list->entries);
+            if (!list->entries)
+                return vb_fail(err, VB_ERR_NOMEM, "out of memory for %zu trust entries", entry_count);
+            for (size_t e = 0; e < entry_count; e++) {
+                if ((s = parse_entry(&r, &list->entries[e], e, err)) != VB_OK) {
+                    vb_trust_free(list);
+                    return s;
+                }
+                list->count = e + 1;
+            }
+            have_entries = true;
+            break;
+        default:
+            vb_trust_free(list);
+            return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: unknown key %llu", (unsigned long long)key);
+        }
+        if (s != VB_OK)
+            goto fail_cause;
+    }
+    if (vb_cbor_remaining(&r) != 0) {
+        vb_trust_free(list);
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: %zu bytes after the payload", vb_cbor_remaining(&r));
+    }
+    if (version != VB_TRUST_FORMAT_VERSION || sequence == 0 || !have_entries || issued_at > (uint64_t)INT64_MAX) {
+        vb_trust_free(list);
+        return vb_fail(err, VB_ERR_TRUST_MALFORMED,
+                       "trust list: needs version %d, a sequence number from 1, an issue time and entries",
+                       VB_TRUST_FORMAT_VERSION);
+    }
+    list->sequence = sequence;
+    list->issued_at = (int64_t)issued_at;
+    qsort(list->entries, list->count, sizeof *list->entries, compare_entries);
+    for (size_t e = 1; e < list->count; e++)
+        if (memcmp(list->entries[e - 1].kid, list->entries[e].kid, VB_KID_BYTES) == 0) {
+            vb_trust_free(list);
+            return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: a certificate is listed twice");
+        }
+    return VB_OK;
+
+fail_cause:
+    vb_trust_free(list);
+    return malformed(err, s, "payload");
+}
+
+/* ---------------------------------------------------------------- checking */
+
+static bool issued_by(X509 *certificate, X509 *authority, EVP_PKEY *authority_key)
+{
+    bool ok = X509_check_issued(authority, certificate) == X509_V_OK && X509_verify(certificate, authority_key) == 1;
+    ERR_clear_error();
+    return ok;
+}
+
+static bool is_ca(X509 *certificate)
+{
+    return X509_check_ca(certificate) >= 1;
+}
+
+vb_status vb_trust_parse(const uint8_t *data, size_t length, X509 *const *anchors, size_t anchor_count,
+                         uint64_t held_sequence, vb_trust_list *list, vb_error *err)
+{
+    vb_cose_sign1 message;
+    vb_status s;
+    EVP_PKEY *anchor_key = NULL;
+    X509 *anchor = NULL;
+
+    memset(list, 0, sizeof *list);
+    if (length > VB_MAX_TRUST_BYTES)
+        return vb_fail(err, VB_ERR_TOO_LARGE, "trust list is %zu bytes, the limit is %u", length, VB_MAX_TRUST_BYTES);
+    if ((s = vb_cose_sign1_decode(data, length, &message, err)) != VB_OK) {
+        char inner[sizeof err->message];
+        snprintf(inner, sizeof inner, "%s", err ? err->message : "");
+        return vb_fail(err, VB_ERR_TRUST_UNSIGNED, "trust list is not a valid COSE_Sign1: %s", inner);
+    }
+    for (size_t i = 0; i < anchor_count && !anchor; i++) {
+        uint8_t kid[VB_KID_BYTES];
+        if (vb_certificate_kid(anchors[i], kid) && memcmp(kid, message.kid, VB_KID_BYTES) == 0)
+            anchor = anchors[i];
+    }
+    if (!anchor)
+        return vb_fail(err, VB_ERR_TRUST_UNKNOWN_AUTHORITY,
+                       "trust list is signed by an authority this verifier does not anchor on");
+    anchor_key = X509_get_pubkey(anchor);
+    if (!anchor_key)
+        return vb_fail(err, VB_ERR_KEY, "anchor certificate has no usable key");
+    s = vb_cose_sign1_verify(&message, anchor_key, err);
+    if (s != VB_OK) {
+        EVP_PKEY_free(anchor_key);
+        return vb_fail(err, VB_ERR_TRUST_UNSIGNED, "trust list signature does not verify with the authority's key");
+    }
+
+    if ((s = vb_trust_parse_payload(message.payload, message.payload_length, list, err)) != VB_OK) {
+        EVP_PKEY_free(anchor_key);
+        return s;
+    }
+    memcpy(list->signed_by, message.kid, VB_KID_BYTES);
+    if (list->sequence <= held_sequence) {
+        uint64_t got = list->sequence;
+        vb_trust_free(list);
+        EVP_PKEY_free(anchor_key);
+        return vb_fail(err, VB_ERR_TRUST_OLDER, "trust list sequence %llu is not newer than the %llu already held",
+                       (unsigned long long)got, (unsigned long long)held_sequence);
+    }
+
+    /* Every authority entry must be a CA; every signer must be issued by an authority entry in
+     * force or by the anchor itself, so one signed list cannot smuggle in a stray key. */
+    for (size_t i = 0; i < list->count; i++) {
+        vb_trust_entry *entry = &list->entries[i];
+        if (entry->role == VB_TRUST_ROLE_AUTHORITY) {
+            if (!is_ca(entry->certificate)) {
+                s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "trust list: authority entry %s is not a CA certificate",
+                            entry->subject);
+                break;
+            }
+            continue;
+        }
+        bool found = issued_by(entry->certificate, anchor, anchor_key);
+        for (size_t a = 0; a < list->count && !found; a++) {
+            vb_trust_entry *authority = &list->entries[a];
+            found = authority->role == VB_TRUST_ROLE_AUTHORITY && authority->removed_at == 0 &&
+                    issued_by(entry->certificate, authority->certificate, authority->public_key);
+        }
+        if (!found) {
+            s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE,
+                        "trust list: signer %s is not issued by any authority of the list", entry->subject);
+            break;
+        }
+    }
+    EVP_PKEY_free(anchor_key);
+    if (s != VB_OK)
+        vb_trust_free(list);
+    return s;
+}
+
+vb_status vb_trust_load_file(const char *path, X509 *const *anchors, size_t anchor_count, uint64_t held_sequence,
+                             vb_trust_list *list, vb_error *err)
+{
+    FILE *file = fopen(path, "rb");
+    memset(list, 0, sizeof *list);
+    if (!file)
+        return vb_fail(err, VB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    uint8_t *data = malloc(VB_MAX_TRUST_BYTES + 1);
+    if (!data) {
+        fclose(file);
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory reading %s", path);
+    }
+    size_t length = fread(data, 1, VB_MAX_TRUST_BYTES + 1, file);
+    int failed = ferror(file);
+    fclose(file);
+    vb_status s;
+    if (failed)
+        s = vb_fail(err, VB_ERR_IO, "%s: read error", path);
+    else if (length > VB_MAX_TRUST_BYTES)
+        s = vb_fail(err, VB_ERR_TOO_LARGE, "%s: over the %u-byte limit of a trust list", path, VB_MAX_TRUST_BYTES);
+    else
+        s = vb_trust_parse(data, length, anchors, anchor_count, held_sequence, list, err);
+    free(data);
+    return s;
+}
+
+/* ---------------------------------------------------------------- editing */
+
+vb_status vb_trust_add(vb_trust_list *list, int role, X509 *certificate, vb_error *err)
+{
+    vb_trust_entry entry;
+    vb_status s = vb_trust_entry_from_certificate(&entry, role, certificate, err);
+    if (s != VB_OK)
+        return s;
+    if (role == VB_TRUST_ROLE_AUTHORITY && !is_ca(certificate)) {
+        entry_free(&entry);
+        return vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "%s is not a CA certificate; add it as a signer", entry.subject);
+    }
+    if (vb_trust_find(list, entry.kid)) {
+        entry_free(&entry);
+        return vb_fail(err, VB_ERR_ARGUMENT, "this certificate is already in the trust list");
+    }
+    if (list->count >= VB_MAX_TRUST_ENTRIES) {
+        entry_free(&entry);
+        return vb_fail(err, VB_ERR_TOO_LARGE, "trust list is full (%d entries)", VB_MAX_TRUST_ENTRIES);
+    }
+    vb_trust_entry *grown = realloc(list->entries, (list->count + 1) * sizeof *grown);
+    if (!grown) {
+        entry_free(&entry);
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    }
+    list->entries = grown;
+    list->entries[list->count++] = entry;
+    qsort(list->entries, list->count, sizeof *list->entries, compare_entries);
+    return VB_OK;
+}
+
+vb_status vb_trust_remove(vb_trust_list *list, const uint8_t kid[VB_KID_BYTES], int64_t when, vb_error *err)
+{
+    vb_trust_entry *entry = (vb_trust_entry *)vb_trust_find(list, kid);
+    if (!entry)
+        return vb_fail(err, VB_ERR_ARGUMENT, "no entry with that kid in the trust list");
+    if (entry->removed_at)
+        return vb_fail(err, VB_ERR_ARGUMENT, "that entry was already removed");
+    /* The entry stays, marked: verifiers then say "signer removed", not "unknown signer". */
+    entry->removed_at = when > 0 ? when : 1;
+    return VB_OK;
+}
+
+vb_status vb_trust_sign(vb_trust_list *list, uint64_t sequence, int64_t issued_at, vb_cose_signer *authority,
+                        uint8_t **out, size_t *out_length, vb_error *err)
+{
+    size_t capacity = 64;
+    for (size_t i = 0; i < list->count; i++)
+        capacity += 32 + (size_t)i2d_X509(list->entries[i].certificate, NULL);
+    if (capacity > VB_MAX_TRUST_BYTES)
+        return vb_fail(err, VB_ERR_TOO_LARGE, "trust list would exceed %u bytes", VB_MAX_TRUST_BYTES);
+
+    uint8_t *payload = malloc(capacity);
+    uint8_t *signed_list = malloc(capacity + 1024);
+    if (!payload || !signed_list) {
+        free(payload);
+        free(signed_list);
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    }
+    vb_cbor_writer w;
+    vb_cbor_writer_init(&w, payload, capacity);
+    vb_cbor_put_map(&w, 4);
+    vb_cbor_put_uint(&w, VB_TRUST_KEY_VERSION);
+    vb_cbor_put_uint(&w, VB_TRUST_FORMAT_VERSION);
+    vb_cbor_put_uint(&w, VB_TRUST_KEY_SEQUENCE);
+    vb_cbor_put_uint(&w, sequence);
+    vb_cbor_put_uint(&w, VB_TRUST_KEY_ISSUED_AT);
+    vb_cbor_put_uint(&w, (uint64_t)issued_at);
+    vb_cbor_put_uint(&w, VB_TRUST_KEY_ENTRIES);
+    vb_cbor_put_array(&w, list->count);
+    for (size_t i = 0; i < list->count; i++) {
+        const vb_trust_entry *entry = &list->entries[i];
+        unsigned char *der = NULL;
+        int der_length = i2d_X509(entry->certificate, &der);
+        vb_cbor_put_map(&w, entry->removed_at ? 3 : 2);
+        vb_cbor_put_uint(&w, VB_ENTRY_KEY_ROLE);
+        vb_cbor_put_uint(&w, (uint64_t)entry->role);
+        vb_cbor_put_uint(&w, VB_ENTRY_KEY_CERTIFICATE);
+        vb_cbor_put_bytes(&w, der, der_length > 0 ? (size_t)der_length : 0);
+        if (entry->removed_at) {
+            vb_cbor_put_uint(&w, VB_ENTRY_KEY_REMOVED_AT);
+            vb_cbor_put_uint(&w, (uint64_t)entry->removed_at);
+        }
+        OPENSSL_free(der);
+    }
+    vb_status s;
+    if (w.overflow)
+        s = vb_fail(err, VB_ERR_TOO_LARGE, "trust list payload overflow");
+    else
+        s = vb_cose_sign1_sign(authority, payload, w.length, signed_list, capacity + 1024, out_length, err);
+    free(payload);
+    if (s != VB_OK) {
+        free(signed_list);
+        return s;
+    }
+    list->sequence = sequence;
+    list->issued_at = issued_at;
+    memcpy(list->signed_by, authority->kid, VB_KID_BYTES);
+    *out = signed_list;
+    return VB_OK;
+}
