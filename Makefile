@@ -12,10 +12,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libvanbang.a
 
 # One program per folder: every .c in the folder links into it.
-PROGRAMS := $(BUILD)/bin/vanbang-keys $(BUILD)/bin/vanbang-issue
-ifneq ($(wildcard verifier/*.c),)
-PROGRAMS += $(BUILD)/bin/vanbang-verifier
-endif
+PROGRAM_DIRS := keys:keys issuer:issue verifier:verifier
+PROGRAMS := $(foreach p,$(PROGRAM_DIRS),$(if $(wildcard $(word 1,$(subst :, ,$(p)))/*.c),$(BUILD)/bin/vanbang-$(word 2,$(subst :, ,$(p)))))
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

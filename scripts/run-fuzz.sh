@@ -18,7 +18,7 @@ for target in "$@"; do
         echo "fuzz: $name FAILED; see build-fuzz/$name.log"; tail -n 30 "$root/build-fuzz/$name.log"
         status=1
     else
-        grep -E 'stat::number_of_executed_runs' "$root/build-fuzz/$name.log" | sed "s/^/fuzz: $name /"
+        grep -E 'stat::number_of_executed_units' "$root/build-fuzz/$name.log" | sed "s/^/fuzz: $name /"
     fi
     rm -rf "$work"
 done

@@ -1,0 +1,492 @@
+/*
+ * issuer/sign.c — `vanbang-issue sign`: roster in, signed records and QR codes out.
+ *
+ * Two passes over the roster: the first checks every row and stops the batch at the first sign
+ * of trouble, before the key is even unlocked (a batch is all or nothing); the second numbers,
+ * signs and draws each graduate, holding one row at a time, so memory does not grow with the
+ * roster. Every output file is written under a temporary name and renamed when whole.
+ */
+#include "issuer.h"
+
+#include "fileio.h"
+#include "keys.h"
+#include "link.h"
+#include "qr.h"
+#include "record.h"
+#include "roster.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char sign_help[] =
+    "NAME\n"
+    "    vanbang-issue sign — sign one diploma record per graduate of a roster\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    vanbang-issue sign --roster FILE --key FILE --cert FILE --base-url URL --place TEXT\n"
+    "                       --out DIR [--type TYPE] [--issue-date DD/MM/YYYY]\n"
+    "                       [--serial-pattern PATTERN] [--first-number N] [--register-year YYYY]\n"
+    "                       [--first-record-id N] [--qr png,svg] [--ecc L|M|Q|H]\n"
+    "                       [--passphrase-fd N] [--dry-run]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Reads the roster (CSV as registrars export it: see docs/ROSTER.md), checks every row and\n"
+    "    prints every problem as FILE:LINE:COLUMN: message. If there is any, nothing is signed.\n"
+    "    Otherwise asks once for the school key's passphrase, then for each graduate assigns the\n"
+    "    serial number and register number, signs the record (COSE_Sign1, ES256 or PS256 by the\n"
+    "    key), and writes its QR code. DIR/manifest.csv lists what was issued: register number,\n"
+    "    serial, name, record size, QR version and the verification link. The personal\n"
+    "    identification number is checked but never written to a record, a QR code or the\n"
+    "    manifest.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --roster FILE          the graduation roster (CSV, UTF-8)\n"
+    "    --key FILE             the school's encrypted signing key (school.key)\n"
+    "    --cert FILE            the school's certificate (school.crt); its serialNumber is the\n"
+    "                           school code written as iss\n"
+    "    --base-url URL         the verifier address printed in every QR code, ending in '/'\n"
+    "                           (an upper-case path such as https://host/V/ gives smaller codes)\n"
+    "    --place TEXT           place of issue printed on the diploma (e.g. \"Hà Nội\")\n"
+    "    --out DIR              where QR codes and manifest.csv go (created if missing)\n"
+    "    --type TYPE            college (default), intermediate, vocational-secondary,\n"
+    "                           elementary or certificate\n"
+    "    --issue-date DATE      date of issue, dd/mm/yyyy (default today)\n"
+    "    --serial-pattern PAT   serial numbers: {CODE} school code, {YYYY} register year, {N} the\n"
+    "                           register number, {N:6} zero-padded (default {CODE}{YYYY}{N:6})\n"
+    "    --first-number N       first register number of this batch (default 1)\n"
+    "    --register-year YYYY   year of the register numbers (default: year of the issue date)\n"
+    "    --first-record-id N    first record id (default: the first register number)\n"
+    "    --qr LIST              pictures to write: png, svg, both (png,svg) or none (default both)\n"
+    "    --ecc LEVEL            QR error correction L, M (default), Q or H\n"
+    "    --passphrase-fd N      read the key's passphrase from file descriptor N\n"
+    "    --dry-run              check the roster and show what would be issued; sign nothing\n"
+    "\n"
+    "ENVIRONMENT\n"
+    "    VANBANG_PASSPHRASE     the key's passphrase when no --passphrase-fd is given\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 issued (or, with --dry-run, the roster is clean); 1 the roster has problems or the key\n"
+    "    was refused; 2 usage or file errors.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    vanbang-issue sign --roster k2026.csv --key school.key --cert school.crt \\\n"
+    "        --base-url https://xacthuc.cdn.edu.vn/V/ --place \"Hà Nội\" --out k2026\n";
+
+typedef struct {
+    const char *roster, *key, *cert, *base_url, *place, *out, *serial_pattern, *ecc;
+    int type;
+    int32_t issue_date;
+    uint32_t first_number;
+    unsigned register_year;
+    uint64_t first_record_id;
+    bool png, svg, dry_run;
+    int passphrase_fd;
+} sign_options;
+
+static bool parse_unsigned(const char *text, unsigned long long max, unsigned long long *value)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v > max)
+        return false;
+    *value = v;
+    return true;
+}
+
+static int usage(const char *message, const char *value)
+{
+    fprintf(stderr, ISSUER_PROGRAM " sign: %s%s%s%s. Try 'vanbang-issue sign --help'.\n", message,
+            value ? " '" : "", value ? value : "", value ? "'" : "");
+    return ISSUER_EXIT_USAGE;
+}
+
+static int parse_options(int argc, char **argv, sign_options *o)
+{
+    static const struct option long_options[] = {
+        {"roster", required_argument, NULL, 'r'},        {"key", required_argument, NULL, 'k'},
+        {"cert", required_argument, NULL, 'c'},          {"base-url", required_argument, NULL, 'b'},
+        {"place", required_argument, NULL, 'p'},         {"out", required_argument, NULL, 'o'},
+        {"type", required_argument, NULL, 't'},          {"issue-date", required_argument, NULL, 'd'},
+        {"serial-pattern", required_argument, NULL, 's'}, {"first-number", required_argument, NULL, 'n'},
+        {"register-year", required_argument, NULL, 'y'}, {"first-record-id", required_argument, NULL, 'i'},
+        {"qr", required_argument, NULL, 'q'},            {"ecc", required_argument, NULL, 'e'},
+        {"passphrase-fd", required_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},                {NULL, 0, NULL, 0},
+    };
+    unsigned long long number;
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->type = VB_TYPE_COLLEGE;
+    o->serial_pattern = "{CODE}{YYYY}{N:6}";
+    o->ecc = "M";
+    o->first_number = 1;
+    o->png = o->svg = true;
+    o->passphrase_fd = -1;
+    time_t now = time(NULL);
+    struct tm local;
+    localtime_r(&now, &local);
+    o->issue_date = vb_days_from_civil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->roster = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'c': o->cert = optarg; break;
+        case 'b': o->base_url = optarg; break;
+        case 'p': o->place = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 's': o->serial_pattern = optarg; break;
+        case 'e': o->ecc = optarg; break;
+        case 'D': o->dry_run = true; break;
+        case 't':
+            if (!(o->type = issuer_parse_type(optarg)))
+                return usage("unknown --type", optarg);
+            break;
+        case 'd':
+            if (!vb_date_parse_dmy(optarg, &o->issue_date))
+                return usage("--issue-date needs a real date as dd/mm/yyyy, not", optarg);
+            break;
+        case 'n':
+            if (!parse_unsigned(optarg, UINT32_MAX, &number) || number == 0)
+                return usage("--first-number needs a number from 1, not", optarg);
+            o->first_number = (uint32_t)number;
+            break;
+        case 'y':
+            if (!parse_unsigned(optarg, 2199, &number) || number < 1950)
+                return usage("--register-year needs a year from 1950 to 2199, not", optarg);
+            o->register_year = (unsigned)number;
+            break;
+        case 'i':
+            if (!parse_unsigned(optarg, UINT64_MAX >> 1, &number) || number == 0)
+                return usage("--first-record-id needs a number from 1, not", optarg);
+            o->first_record_id = number;
+            break;
+        case 'q':
+            o->png = strstr(optarg, "png") != NULL;
+            o->svg = strstr(optarg, "svg") != NULL;
+            if (!o->png && !o->svg && strcmp(optarg, "none") != 0)
+                return usage("--qr takes png, svg, png,svg or none, not", optarg);
+            break;
+        case 'f':
+            if (!parse_unsigned(optarg, 1023, &number))
+                return usage("--passphrase-fd needs a file descriptor number, not", optarg);
+            o->passphrase_fd = (int)number;
+            break;
+        case 'h': fputs(sign_help, stdout); return -1;
+        default: return usage("unknown option", NULL);
+        }
+    }
+    if (optind < argc)
+        return usage("unexpected argument", argv[optind]);
+    if (!o->roster)
+        return usage("--roster is required", NULL);
+    if (!o->dry_run && (!o->key || !o->cert || !o->base_url || !o->place || !o->out))
+        return usage("--key, --cert, --base-url, --place and --out are required", NULL);
+    if (!o->place)
+        o->place = "(place of issue)";
+    if (!o->register_year) {
+        int y, m, d;
+        vb_civil_from_days(o->issue_date, &y, &m, &d);
+        o->register_year = (unsigned)y;
+    }
+    if (!o->first_record_id)
+        o->first_record_id = o->first_number;
+    return 0;
+}
+
+/* Pass one: every row checked; all problems printed. Returns the number of rows, or -1. */
+static long long validate_roster(const sign_options *o, vb_error *err)
+{
+    vb_roster_options options;
+    vb_roster_reader *reader;
+    vb_roster_row *row = malloc(sizeof *row);
+    bool has_row = true;
+    long long rows = -1;
+
+    vb_roster_options_init(&options, o->type, o->issue_date);
+    if (!row) {
+        vb_fail(err, VB_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    if (vb_roster_open(o->roster, &options, &reader, err) != VB_OK) {
+        free(row);
+        return -1;
+    }
+    while (has_row && vb_roster_next(reader, row, &has_row, err) == VB_OK)
+        ;
+    if (has_row) { /* stopped by a failure */
+        vb_roster_close(reader);
+        free(row);
+        return -1;
+    }
+    for (size_t i = 0; i < vb_roster_note_count(reader); i++)
+        fprintf(stderr, "%s\n", vb_roster_note_at(reader, i)->text);
+    size_t problems = vb_roster_problem_count(reader);
+    if (problems) /* a refusal (exit 1), not a usage error */
+        vb_fail(err, VB_ERR_CLAIM_RANGE, "%s: %zu problem%s; nothing was issued", o->roster, problems,
+                problems == 1 ? "" : "s");
+    else
+        rows = (long long)vb_roster_row_count(reader);
+    vb_roster_close(reader);
+    free(row);
+    return rows;
+}
+
+/* A file name from a serial number: anything but letters, digits, '.', '-' and '_' becomes '_'. */
+static void file_stem(const char *serial, char *out, size_t size)
+{
+    size_t i = 0;
+    for (; serial[i] && i + 1 < size; i++) {
+        char c = serial[i];
+        bool plain = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+                     c == '_' || (c == '.' && i > 0);
+        out[i] = plain ? c : '_';
+    }
+    out[i] = '\0';
+}
+
+static void csv_field(FILE *out, const char *text)
+{
+    if (!strpbrk(text, ",\"\r\n")) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+typedef struct {
+    sign_options options;
+    vb_cose_signer signer;
+    char school_code[VB_MAX_SCHOOL_CODE_BYTES + 1];
+    QRecLevel level;
+    FILE *manifest;
+    char manifest_temporary[4096];
+    size_t sizes_total, size_min, size_max;
+    int version_min, version_max;
+} batch;
+
+static vb_status issue_one(batch *b, const vb_roster_row *row, uint64_t index, vb_error *err)
+{
+    const sign_options *o = &b->options;
+    vb_roster_batch settings = {o->type, o->issue_date, o->place, b->school_code, false};
+    vb_credential credential;
+    uint8_t record[VB_MAX_RECORD_BYTES];
+    size_t record_length;
+    char link[VB_MAX_LINK_CHARS + 1];
+    vb_status s;
+
+    if ((s = vb_roster_row_to_credential(row, &settings, &credential, err)) != VB_OK)
+        return s;
+    uint32_t number = o->first_number + (uint32_t)index;
+    credential.register_number = number;
+    credential.register_year = (uint16_t)o->register_year;
+    credential.signed_at = (int64_t)time(NULL);
+    uint64_t id = o->first_record_id + index;
+    size_t id_length = 0;
+    for (uint64_t v = id; v; v >>= 8)
+        id_length++;
+    for (size_t i = 0; i < id_length; i++)
+        credential.record_id[i] = (uint8_t)(id >> (8 * (id_length - 1 - i)));
+    credential.record_id_length = id_length;
+    if (!issuer_expand_serial(o->serial_pattern, b->school_code, o->register_year, number, credential.serial,
+                              sizeof credential.serial))
+        return vb_fail(err, VB_ERR_ARGUMENT, "--serial-pattern '%s' is malformed or too long", o->serial_pattern);
+
+    if ((s = vb_record_sign(&b->signer, &credential, record, sizeof record, &record_length, err)) != VB_OK)
+        return vb_fail(err, s, "%s:%llu: %s", o->roster, (unsigned long long)row->line, err->message);
+    if ((s = vb_link_encode(o->base_url, record, record_length, link, sizeof link, NULL, err)) != VB_OK)
+        return s;
+
+    QRcode *code = NULL;
+    if ((s = vb_qr_encode_link(link, strlen(link), b->level, &code, err)) != VB_OK)
+        return s;
+    char stem[VB_TEXT_FIELD], path[4096];
+    file_stem(credential.serial, stem, sizeof stem);
+    if (o->png) {
+        snprintf(path, sizeof path, "%s/%s.png", o->out, stem);
+        s = vb_qr_save_png(code, 4, path, err);
+    }
+    if (s == VB_OK && o->svg) {
+        snprintf(path, sizeof path, "%s/%s.svg", o->out, stem);
+        s = vb_qr_save_svg(code, 0, path, err);
+    }
+    int version = code->version;
+    vb_qr_free(code);
+    if (s != VB_OK)
+        return s;
+
+    fprintf(b->manifest, "%u,%u,", credential.register_year, number);
+    csv_field(b->manifest, credential.serial);
+    fputc(',', b->manifest);
+    csv_field(b->manifest, credential.name);
+    fprintf(b->manifest, ",%zu,%d,%s\n", record_length, version, link);
+
+    b->sizes_total += record_length;
+    if (index == 0 || record_length < b->size_min) b->size_min = record_length;
+    if (record_length > b->size_max) b->size_max = record_length;
+    if (index == 0 || version < b->version_min) b->version_min = version;
+    if (version > b->version_max) b->version_max = version;
+    return VB_OK;
+}
+
+static int unlock_key(batch *b, vb_error *err)
+{
+    const sign_options *o = &b->options;
+    X509 *certificate = NULL;
+    EVP_PKEY *key = NULL;
+    uint8_t kid[VB_KID_BYTES];
+    char passphrase[VB_PASSPHRASE_MAX_BYTES];
+    vb_status s;
+
+    if ((s = vb_cert_load(o->cert, &certificate, err)) != VB_OK)
+        return issuer_report(err);
+    s = vb_cert_school_code(X509_get_subject_name(certificate), b->school_code, sizeof b->school_code, err);
+    if (s == VB_OK)
+        s = vb_cert_kid(certificate, kid, err);
+    if (s == VB_OK)
+        s = vb_passphrase_read("Passphrase of the school key: ", 0, o->passphrase_fd, passphrase, sizeof passphrase, err);
+    if (s == VB_OK) {
+        s = vb_key_load_encrypted(o->key, passphrase, strlen(passphrase), &key, err);
+        vb_passphrase_wipe(passphrase, sizeof passphrase);
+    }
+    if (s == VB_OK)
+        s = vb_cert_matches_key(certificate, key, err);
+    if (s == VB_OK)
+        s = vb_cose_signer_init(&b->signer, key, kid, err);
+    EVP_PKEY_free(key);
+    X509_free(certificate);
+    return s == VB_OK ? 0 : issuer_report(err);
+}
+
+static int make_output_directory(const char *path)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, ISSUER_PROGRAM ": cannot create %s: %s\n", path, strerror(errno));
+        return ISSUER_EXIT_USAGE;
+    }
+    return 0;
+}
+
+int issuer_sign(int argc, char **argv)
+{
+    batch *b = calloc(1, sizeof *b);
+    vb_error err = {0};
+    int status;
+
+    if (!b)
+        return ISSUER_EXIT_USAGE;
+    if ((status = parse_options(argc, argv, &b->options)) != 0) {
+        free(b);
+        return status < 0 ? 0 : status;
+    }
+    sign_options *o = &b->options;
+    if (vb_qr_level_from_name(o->ecc, &b->level, &err) != VB_OK) {
+        status = usage("--ecc takes L, M, Q or H, not", o->ecc);
+        free(b);
+        return status;
+    }
+    if (o->base_url) {
+        char canonical[VB_MAX_LINK_CHARS + 1];
+        if (vb_link_canonical_base(o->base_url, canonical, sizeof canonical, NULL, &err) != VB_OK) {
+            free(b);
+            return usage(err.message, NULL); /* err, not b, holds the message */
+        }
+    }
+
+    long long rows = validate_roster(o, &err);
+    if (rows < 0) {
+        free(b);
+        return issuer_report(&err);
+    }
+    if (o->dry_run) {
+        char first[VB_TEXT_FIELD] = "", last[VB_TEXT_FIELD] = "";
+        issuer_expand_serial(o->serial_pattern, "CODE", o->register_year, o->first_number, first, sizeof first);
+        issuer_expand_serial(o->serial_pattern, "CODE", o->register_year, o->first_number + (uint32_t)(rows ? rows - 1 : 0),
+                             last, sizeof last);
+        printf("%s: %lld graduates would be issued, register numbers %u..%llu/%u, serials %s..%s\n", o->roster, rows,
+               o->first_number, (unsigned long long)o->first_number + (unsigned long long)(rows ? rows - 1 : 0),
+               o->register_year, first, last);
+        free(b);
+        return 0;
+    }
+    if ((status = unlock_key(b, &err)) != 0 || (status = make_output_directory(o->out)) != 0) {
+        if (b->signer.context)
+            vb_cose_signer_free(&b->signer);
+        free(b);
+        return status;
+    }
+
+    snprintf(b->manifest_temporary, sizeof b->manifest_temporary, "%s/manifest.csv.tmp-%ld", o->out, (long)getpid());
+    b->manifest = fopen(b->manifest_temporary, "w");
+    if (!b->manifest) {
+        fprintf(stderr, ISSUER_PROGRAM ": cannot create %s: %s\n", b->manifest_temporary, strerror(errno));
+        vb_cose_signer_free(&b->signer);
+        free(b);
+        return ISSUER_EXIT_USAGE;
+    }
+    fputs("register_year,register_number,serial,full_name,record_bytes,qr_version,link\n", b->manifest);
+
+    /* Pass two: the roster was clean a moment ago; read it again, one row at a time. */
+    vb_roster_options roster_options;
+    vb_roster_reader *reader = NULL;
+    vb_roster_row *row = malloc(sizeof *row);
+    issuer_progress progress;
+    bool has_row = true;
+    uint64_t issued = 0;
+    vb_status s = row ? VB_OK : VB_ERR_NOMEM;
+
+    vb_roster_options_init(&roster_options, o->type, o->issue_date);
+    roster_options.check_duplicates = false;
+    if (s == VB_OK)
+        s = vb_roster_open(o->roster, &roster_options, &reader, &err);
+    issuer_progress_start(&progress, "signing", (uint64_t)rows);
+    while (s == VB_OK && (s = vb_roster_next(reader, row, &has_row, &err)) == VB_OK && has_row) {
+        if (row->problem_count) {
+            s = vb_fail(&err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued", o->roster);
+            break;
+        }
+        if ((s = issue_one(b, row, issued, &err)) != VB_OK)
+            break;
+        issuer_progress_update(&progress, ++issued);
+    }
+    issuer_progress_finish(&progress);
+    vb_roster_close(reader);
+    free(row);
+
+    char manifest_path[4096];
+    snprintf(manifest_path, sizeof manifest_path, "%s/manifest.csv", o->out);
+    if (s == VB_OK && (fflush(b->manifest) != 0 || fsync(fileno(b->manifest)) != 0))
+        s = vb_fail(&err, VB_ERR_IO, "cannot write %s: %s", b->manifest_temporary, strerror(errno));
+    fclose(b->manifest);
+    if (s == VB_OK && rename(b->manifest_temporary, manifest_path) != 0)
+        s = vb_fail(&err, VB_ERR_IO, "cannot rename %s: %s", b->manifest_temporary, strerror(errno));
+    if (s != VB_OK)
+        unlink(b->manifest_temporary);
+    vb_cose_signer_free(&b->signer);
+
+    if (s == VB_OK) {
+        printf("issued %llu records into %s (manifest.csv); record bytes min %zu, mean %.1f, max %zu; "
+               "QR version %d..%d at %s\n",
+               (unsigned long long)issued, o->out, b->size_min, issued ? (double)b->sizes_total / (double)issued : 0.0,
+               b->size_max, b->version_min, b->version_max, o->ecc);
+        status = 0;
+    } else {
+        status = issuer_report(&err);
+    }
+    free(b);
+    return status;
+}
