@@ -3,9 +3,9 @@
  */
 #include "trust.h"
 #include "cbor.h"
+#include "fileio.h"
 #include "record.h"
 
-#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
@@ -349,25 +349,13 @@ vb_status vb_trust_parse(const uint8_t *data, size_t length, X509 *const *anchor
 vb_status vb_trust_load_file(const char *path, X509 *const *anchors, size_t anchor_count, uint64_t held_sequence,
                              vb_trust_list *list, vb_error *err)
 {
-    FILE *file = fopen(path, "rb");
+    uint8_t *data;
+    size_t length;
     memset(list, 0, sizeof *list);
-    if (!file)
-        return vb_fail(err, VB_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    uint8_t *data = malloc(VB_MAX_TRUST_BYTES + 1);
-    if (!data) {
-        fclose(file);
-        return vb_fail(err, VB_ERR_NOMEM, "out of memory reading %s", path);
-    }
-    size_t length = fread(data, 1, VB_MAX_TRUST_BYTES + 1, file);
-    int failed = ferror(file);
-    fclose(file);
-    vb_status s;
-    if (failed)
-        s = vb_fail(err, VB_ERR_IO, "%s: read error", path);
-    else if (length > VB_MAX_TRUST_BYTES)
-        s = vb_fail(err, VB_ERR_TOO_LARGE, "%s: over the %u-byte limit of a trust list", path, VB_MAX_TRUST_BYTES);
-    else
-        s = vb_trust_parse(data, length, anchors, anchor_count, held_sequence, list, err);
+    vb_status s = vb_file_read_all(path, VB_MAX_TRUST_BYTES, &data, &length, err);
+    if (s != VB_OK)
+        return s;
+    s = vb_trust_parse(data, length, anchors, anchor_count, held_sequence, list, err);
     free(data);
     return s;
 }
