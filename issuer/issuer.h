@@ -17,6 +17,7 @@
 int issuer_sign(int argc, char **argv);
 int issuer_qr(int argc, char **argv);
 int issuer_sample_roster(int argc, char **argv);
+int issuer_programs(int argc, char **argv);
 
 /* "college" → VB_TYPE_COLLEGE …; 0 if unknown. */
 int issuer_parse_type(const char *name);

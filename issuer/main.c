@@ -18,6 +18,7 @@ static const char main_help[] =
     "    sign            validate a roster, sign one record per graduate, write QR codes\n"
     "    qr              draw the QR code of a link: terminal, PNG or SVG\n"
     "    sample-roster   write a realistic roster from a seeded generator (demos, benchmarks)\n"
+    "    programs        list a roster's programs as a catalog for the trust list\n"
     "\n"
     "ENVIRONMENT\n"
     "    VANBANG_PASSPHRASE   passphrase of the school key (else --passphrase-fd, else a prompt)\n"
@@ -32,6 +33,7 @@ static const struct {
     {"sign", issuer_sign},
     {"qr", issuer_qr},
     {"sample-roster", issuer_sample_roster},
+    {"programs", issuer_programs},
 };
 
 int main(int argc, char **argv)

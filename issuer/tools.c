@@ -6,7 +6,9 @@
 
 #include "link.h"
 #include "qr.h"
+#include "roster.h"
 #include "sample.h"
+#include "trust.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -148,4 +150,81 @@ int issuer_sample_roster(int argc, char **argv)
     if (out_path && fclose(out) != 0 && s == VB_OK)
         s = vb_fail(&err, VB_ERR_IO, "%s: write failed", out_path);
     return s == VB_OK ? 0 : issuer_report(&err);
+}
+
+static const char programs_help[] =
+    "NAME\n"
+    "    vanbang-issue programs — list the programs of a roster as a catalog\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    vanbang-issue programs --roster FILE [--type TYPE]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Prints each distinct program code and name of the roster as CSV (program_code,\n"
+    "    program_name), the input `vanbang-keys trust-programs` takes. A code that appears with\n"
+    "    two names is reported and fails the command.\n";
+
+int issuer_programs(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"roster", required_argument, NULL, 'r'}, {"type", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *roster = NULL;
+    int type = VB_TYPE_COLLEGE, c;
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'r': roster = optarg; break;
+        case 't':
+            if (!(type = issuer_parse_type(optarg))) {
+                fprintf(stderr, ISSUER_PROGRAM " programs: unknown --type '%s'\n", optarg);
+                return ISSUER_EXIT_USAGE;
+            }
+            break;
+        case 'h': fputs(programs_help, stdout); return 0;
+        default: fputs("Try 'vanbang-issue programs --help'.\n", stderr); return ISSUER_EXIT_USAGE;
+        }
+    }
+    if (!roster) {
+        fputs(ISSUER_PROGRAM " programs: --roster is required\n", stderr);
+        return ISSUER_EXIT_USAGE;
+    }
+    vb_error err = {0};
+    vb_roster_options options;
+    vb_roster_reader *reader = NULL;
+    vb_roster_row *row = malloc(sizeof *row);
+    vb_trust_list catalog = {0}; /* used as a code → name table */
+    bool has_row = true;
+    int status = 0;
+    vb_roster_options_init(&options, type, 0);
+    options.check_duplicates = false;
+    if (!row || vb_roster_open(roster, &options, &reader, &err) != VB_OK) {
+        free(row);
+        return issuer_report(&err);
+    }
+    while (status == 0 && vb_roster_next(reader, row, &has_row, &err) == VB_OK && has_row) {
+        char *end;
+        unsigned long long code = strtoull(row->program_code, &end, 10);
+        if (!row->program_code[0] || *end || row->program_code[0] == '0' || !row->program_name[0])
+            continue;
+        if (vb_trust_add_program(&catalog, code, row->program_name, &err) != VB_OK) {
+            fprintf(stderr, "%s:%llu: %s\n", roster, (unsigned long long)row->line, err.message);
+            status = ISSUER_EXIT_REFUSED;
+        }
+    }
+    if (has_row && status == 0)
+        status = issuer_report(&err);
+    if (status == 0) {
+        printf("program_code,program_name\n");
+        for (size_t i = 0; i < catalog.program_count; i++) {
+            printf("%llu,\"", (unsigned long long)catalog.programs[i].code);
+            for (const char *p = catalog.programs[i].name; *p; p++)
+                printf(*p == '"' ? "\"\"" : "%c", *p);
+            printf("\"\n");
+        }
+    }
+    vb_trust_free(&catalog);
+    vb_roster_close(reader);
+    free(row);
+    return status;
 }

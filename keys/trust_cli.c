@@ -8,6 +8,8 @@
  */
 #include "trust_cli.h"
 
+#include "commands.h"
+
 #include "cose.h"
 #include "describe.h"
 #include "fileio.h"
@@ -34,6 +36,7 @@ const char trust_help[] =
     "    vanbang-keys trust-remove --authority DIR --list FILE (--kid HEX | --cert FILE)\n"
     "                              [--passphrase-fd N]\n"
     "    vanbang-keys trust-list   --anchor FILE --list FILE\n"
+    "    vanbang-keys trust-programs --authority DIR --list FILE --catalog FILE [--passphrase-fd N]\n"
     "\n"
     "DESCRIPTION\n"
     "    The trust list names the authority certificates and the school signer certificates\n"
@@ -47,7 +50,9 @@ const char trust_help[] =
     "    a licensed CA's intermediate with --role authority first. trust-remove withdraws an\n"
     "    entry (a compromised key): it stays in the list marked removed, so verifiers say\n"
     "    \"signer removed\" rather than \"unknown\". trust-list prints the entries after checking\n"
-    "    the list's signature against --anchor.\n"
+    "    the list's signature against --anchor. trust-programs adds the national program\n"
+    "    catalog (CSV lines CODE,NAME): records of a listed program may then leave its name\n"
+    "    out, which the verifier fills in from the list. A catalog name never changes.\n"
     "\n"
     "OPTIONS\n"
     "    --authority DIR      folder with authority.key and authority.crt\n"
@@ -56,6 +61,7 @@ const char trust_help[] =
     "    --role ROLE          signer (default) or authority\n"
     "    --kid HEX            the 16-hex-digit kid of the entry to remove\n"
     "    --anchor FILE        authority certificate to check the list with (trust-list)\n"
+    "    --catalog FILE       program catalog, CSV: CODE,NAME per line (trust-programs)\n"
     "    --passphrase-fd N    read the authority key's passphrase from file descriptor N;\n"
     "                         else from $VANBANG_PASSPHRASE, else a prompt on the terminal\n"
     "\n"
@@ -68,7 +74,7 @@ const char trust_help[] =
     "    vanbang-keys trust-remove --authority ca --list trust.cbor --kid 3f2a9c0d11e4b7a0\n";
 
 typedef struct {
-    const char *authority_dir, *list_path, *cert_path, *kid_hex, *anchor_path;
+    const char *authority_dir, *list_path, *cert_path, *kid_hex, *anchor_path, *catalog_path;
     int role;
     int passphrase_fd;
 } trust_arguments;
@@ -79,15 +85,15 @@ static int parse_arguments(int argc, char **argv, trust_arguments *a)
         {"authority", required_argument, NULL, 'A'}, {"list", required_argument, NULL, 'l'},
         {"cert", required_argument, NULL, 'c'},      {"kid", required_argument, NULL, 'k'},
         {"anchor", required_argument, NULL, 'a'},    {"role", required_argument, NULL, 'r'},
-        {"passphrase-fd", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"catalog", required_argument, NULL, 'C'},   {"help", no_argument, NULL, 'h'},
+        KEYS_PASSPHRASE_OPTIONS,                     {NULL, 0, NULL, 0},
     };
     int c;
     memset(a, 0, sizeof *a);
     a->role = VB_TRUST_ROLE_SIGNER;
     a->passphrase_fd = -1;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+    while ((c = keys_next_option(argv[0], argc, argv, long_options)) != -1) {
         switch (c) {
         case 'A': a->authority_dir = optarg; break;
         case 'l': a->list_path = optarg; break;
@@ -104,18 +110,14 @@ static int parse_arguments(int argc, char **argv, trust_arguments *a)
                 return 2;
             }
             break;
-        case 'p': {
-            char *end;
-            long fd = strtol(optarg, &end, 10);
-            if (*end || fd < 0 || fd > 1023) {
-                fprintf(stderr, PROGRAM ": --passphrase-fd needs a file descriptor number, not '%s'\n", optarg);
+        case 'C': a->catalog_path = optarg; break;
+        case 'p':
+            if (!keys_parse_passphrase_fd(argv[0], optarg, &a->passphrase_fd))
                 return 2;
-            }
-            a->passphrase_fd = (int)fd;
             break;
-        }
+        case 'P': return keys_refuse_passphrase_argument(argv[0]);
         case 'h': fputs(trust_help, stdout); return -1;
-        default: fputs("Try 'vanbang-keys trust-init --help'.\n", stderr); return 2;
+        default: return 2; /* keys_next_option has said what was wrong */
         }
     }
     if (optind < argc) {
@@ -276,6 +278,93 @@ static int edit_list(int argc, char **argv, bool adding)
 }
 
 int command_trust_add(int argc, char **argv) { return edit_list(argc, argv, true); }
+
+/* One catalog line: CODE,NAME with NAME optionally in double quotes ("" for a quote inside). */
+static bool parse_catalog_line(char *line, uint64_t *code, char *name, size_t name_size)
+{
+    char *comma = strchr(line, ',');
+    if (!comma || comma == line)
+        return false;
+    *comma = '\0';
+    char *end;
+    unsigned long long value = strtoull(line, &end, 10);
+    if (*end || line[0] == '0' || value == 0)
+        return false;
+    *code = value;
+    char *text = comma + 1;
+    size_t used = 0;
+    if (*text == '"') {
+        for (text++; *text; text++) {
+            if (*text == '"' && text[1] != '"')
+                break;
+            if (*text == '"')
+                text++;
+            if (used + 1 >= name_size)
+                return false;
+            name[used++] = *text;
+        }
+        if (*text != '"' || text[1])
+            return false;
+    } else {
+        for (; *text; text++) {
+            if (*text == '"' || used + 1 >= name_size)
+                return false;
+            name[used++] = *text;
+        }
+    }
+    name[used] = '\0';
+    return used > 0;
+}
+
+int command_trust_programs(int argc, char **argv)
+{
+    trust_arguments a;
+    vb_error err = {0};
+    authority_material m;
+    vb_trust_list list = {0};
+    int status = parse_arguments(argc, argv, &a);
+    if (status)
+        return status < 0 ? 0 : status;
+    if (!a.list_path || !a.catalog_path) {
+        fprintf(stderr, PROGRAM ": --list and --catalog are required. Try --help.\n");
+        return 2;
+    }
+    FILE *catalog = fopen(a.catalog_path, "r");
+    if (!catalog) {
+        perror(a.catalog_path);
+        return 2;
+    }
+    status = load_authority(&a, true, &m, &err);
+    if (status == 0 && vb_trust_load_file(a.list_path, &m.certificate, 1, 0, &list, &err) != VB_OK)
+        status = fail(&err);
+    char line[1024], name[VB_TEXT_FIELD], normal[VB_TEXT_FIELD];
+    unsigned long number = 0;
+    size_t before = list.program_count;
+    while (status == 0 && fgets(line, sizeof line, catalog)) {
+        uint64_t code;
+        number++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || (number == 1 && (line[0] < '0' || line[0] > '9')))
+            continue; /* blank, or a header line */
+        if (!parse_catalog_line(line, &code, name, sizeof name) ||
+            !vb_text_to_nfc(name, strlen(name), normal, sizeof normal)) {
+            fprintf(stderr, PROGRAM ": %s:%lu: expected CODE,NAME (code digits, name UTF-8)\n", a.catalog_path, number);
+            status = 2;
+        } else if (vb_trust_add_program(&list, code, normal, &err) != VB_OK) {
+            fprintf(stderr, PROGRAM ": %s:%lu: %s\n", a.catalog_path, number, err.message);
+            status = 1;
+        }
+    }
+    fclose(catalog);
+    if (status == 0) {
+        printf("%s: %zu programs added, %zu in the catalog\n", a.catalog_path, list.program_count - before,
+               list.program_count);
+        status = save_list(&list, list.sequence + 1, &m, a.list_path, &err);
+    }
+    vb_trust_free(&list);
+    free_authority(&m);
+    return status;
+}
 int command_trust_remove(int argc, char **argv) { return edit_list(argc, argv, false); }
 
 static void format_time(int64_t seconds, char *out, size_t size)
@@ -325,6 +414,10 @@ int command_trust_list(int argc, char **argv)
         }
         printf("\n");
     }
+    if (list.program_count)
+        printf("program catalog: %zu programs\n", list.program_count);
+    for (size_t i = 0; i < list.program_count; i++)
+        printf("  %llu  %s\n", (unsigned long long)list.programs[i].code, list.programs[i].name);
     vb_trust_free(&list);
     X509_free(anchor);
     return 0;

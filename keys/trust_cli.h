@@ -9,5 +9,6 @@ int command_trust_init(int argc, char **argv);
 int command_trust_add(int argc, char **argv);
 int command_trust_remove(int argc, char **argv);
 int command_trust_list(int argc, char **argv);
+int command_trust_programs(int argc, char **argv);
 
 #endif

@@ -22,6 +22,30 @@ static void append(char *out, size_t out_size, size_t *used, const char *fmt, ..
         *used += (size_t)n < out_size - *used ? (size_t)n : out_size - *used - 1;
 }
 
+/* One "label: value" line. The label is padded in characters, not bytes ("%-22s" would count
+ * the bytes of Vietnamese letters and misalign the values). */
+static void field(char *out, size_t out_size, size_t *used, bool english, const char *vietnamese_label,
+                  const char *english_label, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void field(char *out, size_t out_size, size_t *used, bool english, const char *vietnamese_label,
+                  const char *english_label, const char *fmt, ...)
+{
+    const char *label = english ? english_label : vietnamese_label;
+    size_t characters = 0;
+    for (const char *p = label; *p; p++)
+        characters += ((unsigned char)*p & 0xc0) != 0x80;
+    append(out, out_size, used, "%s%*s", label, characters < 22 ? (int)(22 - characters) : 1, "");
+    if (*used >= out_size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out + *used, out_size - *used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *used += (size_t)n < out_size - *used ? (size_t)n : out_size - *used - 1;
+    append(out, out_size, used, "\n");
+}
+
 void vb_describe_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size)
 {
     size_t used = 0;
@@ -33,43 +57,45 @@ void vb_describe_hex(const uint8_t *bytes, size_t length, char *out, size_t out_
 void vb_describe_credential(const vb_credential *c, bool english, char *out, size_t out_size)
 {
     size_t used = 0;
-    char date[16], id[2 * VB_MAX_RECORD_ID_BYTES + 1];
-    const char *none = english ? "—" : "—";
+    char date[16], id[2 * VB_MAX_RECORD_ID_BYTES + 1], kind[80];
+    const char *type = vb_credential_type_name(c->type, english);
 
     out[0] = '\0';
-    append(out, out_size, &used, "%-28s %s\n", english ? "Credential:" : "Văn bằng:",
-           vb_credential_type_name(c->type, english) ? vb_credential_type_name(c->type, english) : none);
-    append(out, out_size, &used, "%-28s %s\n", english ? "Full name:" : "Họ và tên:", c->name);
+    field(out, out_size, &used, english, "Văn bằng:", "Credential:", "%s", type ? type : "—");
+    field(out, out_size, &used, english, "Họ và tên:", "Full name:", "%s", c->name);
     vb_date_format_dmy(c->birth_date, date, sizeof date);
-    append(out, out_size, &used, "%-28s %s\n", english ? "Date of birth:" : "Ngày sinh:", date);
+    field(out, out_size, &used, english, "Ngày sinh:", "Date of birth:", "%s", date);
     if (c->gender)
-        append(out, out_size, &used, "%-28s %s\n", english ? "Gender:" : "Giới tính:", vb_gender_name(c->gender, english));
-    append(out, out_size, &used, "%-28s %s%s%s\n", english ? "Program:" : "Ngành/nghề:", c->program_name,
-           c->program_code[0] ? " — " : "", c->program_code);
+        field(out, out_size, &used, english, "Giới tính:", "Gender:", "%s", vb_gender_name(c->gender, english));
+    field(out, out_size, &used, english, "Ngành/nghề:", "Program:", "%s%s%s",
+          c->program_name[0] ? c->program_name : (english ? "(name not in the catalog)" : "(tên không có trong danh mục)"),
+          c->program_code[0] ? " — " : "", c->program_code);
     if (c->classification)
-        append(out, out_size, &used, "%-28s %s\n", english ? "Classification:" : "Xếp loại:",
-               vb_classification_name(c->classification, english));
+        field(out, out_size, &used, english, "Xếp loại:", "Classification:", "%s",
+              vb_classification_name(c->classification, english));
     if (c->training_mode)
-        append(out, out_size, &used, "%-28s %s\n", english ? "Mode of study:" : "Hình thức đào tạo:",
-               vb_training_mode_name(c->training_mode, english));
+        field(out, out_size, &used, english, "Hình thức đào tạo:", "Mode of study:", "%s",
+              vb_training_mode_name(c->training_mode, english));
     if (c->high_quality)
-        append(out, out_size, &used, "%-28s %s\n", "", english ? "High-quality programme" : "Chương trình chất lượng cao");
+        field(out, out_size, &used, english, "", "", "%s",
+              english ? "High-quality programme" : "Chương trình chất lượng cao");
     vb_date_format_dmy(c->issue_date, date, sizeof date);
-    append(out, out_size, &used, "%-28s %s, %s\n", english ? "Issued at, on:" : "Nơi cấp, ngày cấp:", c->issue_place, date);
-    append(out, out_size, &used, "%-28s %s\n", english ? "Serial number:" : "Số hiệu:", c->serial);
-    append(out, out_size, &used, "%-28s %u/%u\n", english ? "Register number:" : "Số vào sổ gốc:", c->register_number,
-           c->register_year);
-    append(out, out_size, &used, "%-28s %s\n", english ? "School code:" : "Mã trường:", c->school_code);
-    append(out, out_size, &used, "%-28s %s", english ? "Kind:" : "Loại bản:", vb_kind_name(c->kind, english));
+    field(out, out_size, &used, english, "Nơi cấp, ngày cấp:", "Issued at, on:", "%s, %s", c->issue_place, date);
+    field(out, out_size, &used, english, "Số hiệu:", "Serial number:", "%s", c->serial);
+    field(out, out_size, &used, english, "Số vào sổ gốc:", "Register number:", "%u/%u", c->register_number,
+          c->register_year);
+    field(out, out_size, &used, english, "Mã trường:", "School code:", "%s", c->school_code);
+    snprintf(kind, sizeof kind, "%s", vb_kind_name(c->kind, english));
     if (c->kind == VB_KIND_COPY)
-        append(out, out_size, &used, " %s %u", english ? "no." : "số", c->copy_number);
+        snprintf(kind, sizeof kind, "%s %s %u", vb_kind_name(c->kind, english), english ? "no." : "số", c->copy_number);
     if (c->kind == VB_KIND_CORRECTION) {
         vb_describe_hex(c->supersedes, c->supersedes_length, id, sizeof id);
-        append(out, out_size, &used, " (%s %s)", english ? "replaces record" : "thay bản ghi", id);
+        snprintf(kind, sizeof kind, "%s (%s %s)", vb_kind_name(c->kind, english),
+                 english ? "replaces record" : "thay bản ghi", id);
     }
-    append(out, out_size, &used, "\n");
+    field(out, out_size, &used, english, "Loại bản:", "Kind:", "%s", kind);
     vb_describe_hex(c->record_id, c->record_id_length, id, sizeof id);
-    append(out, out_size, &used, "%-28s %s\n", english ? "Record id:" : "Mã bản ghi:", id);
+    field(out, out_size, &used, english, "Mã bản ghi:", "Record id:", "%s", id);
 }
 
 const char *vb_describe_verdict(vb_status status, bool english)

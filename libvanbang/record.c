@@ -181,6 +181,8 @@ static vb_status check_code(const char *text, size_t length, size_t limit, const
     return VB_OK;
 }
 
+static bool digits_as_integer(const char *code, uint64_t *value);
+
 /* Dates a diploma can carry: births from 1900, issues from 1950, both before 2200. */
 #define DAYS_1900 (-25567)
 #define DAYS_1950 (-7305)
@@ -213,8 +215,14 @@ vb_status vb_credential_check(const vb_credential *c, vb_error *err)
         return vb_fail(err, VB_ERR_CLAIM_RANGE, "gender %d is not 1 (Nam) or 2 (Nữ)", c->gender);
     if (c->program_code[0] && (s = check_code(c->program_code, strlen(c->program_code), 32, "program code", err)))
         return s;
-    if ((s = check_text(c->program_name, strlen(c->program_name), VB_MAX_TEXT_BYTES, "program name", err)))
+    uint64_t catalog_code;
+    if (c->program_name_from_catalog) {
+        if (!digits_as_integer(c->program_code, &catalog_code))
+            return vb_fail(err, VB_ERR_CLAIM_MISSING,
+                           "the program name may only be left to the catalog for a numeric program code");
+    } else if ((s = check_text(c->program_name, strlen(c->program_name), VB_MAX_TEXT_BYTES, "program name", err))) {
         return s;
+    }
     if (c->classification < 0 || c->classification > VB_CLASS_MAX)
         return vb_fail(err, VB_ERR_CLAIM_RANGE, "classification %d is not 1 to %d", c->classification, VB_CLASS_MAX);
     if (c->training_mode < 0 || c->training_mode > VB_MODE_MAX)
@@ -236,9 +244,9 @@ vb_status vb_credential_check(const vb_credential *c, vb_error *err)
 
 /* ---------------------------------------------------------------- encoding */
 
-/* A program code of digits without a leading zero rides as an unsigned integer (4 bytes for
- * the 7-digit national codes instead of 8). */
-static bool program_code_as_integer(const char *code, uint64_t *value)
+/* A code or serial of 1-18 digits without a leading zero rides as an unsigned integer (the
+ * 7-digit national program codes take 5 bytes instead of 8, a 10-digit serial 5 instead of 11). */
+static bool digits_as_integer(const char *code, uint64_t *value)
 {
     size_t n = strlen(code);
     if (n == 0 || n > 18 || code[0] == '0')
@@ -260,7 +268,10 @@ vb_status vb_credential_encode(const vb_credential *c, uint8_t *out, size_t out_
     if (s != VB_OK)
         return s;
 
-    size_t count = 12 + (c->gender != 0) + (c->program_code[0] != 0) + (c->classification != 0) +
+    int issue_year, issue_month, issue_day;
+    vb_civil_from_days(c->issue_date, &issue_year, &issue_month, &issue_day);
+    bool year_implied = c->register_year == issue_year;
+    size_t count = 10 + !year_implied + !c->program_name_from_catalog + (c->gender != 0) + (c->program_code[0] != 0) + (c->classification != 0) +
                    (c->training_mode != 0) + (c->kind != VB_KIND_ORIGINAL) + (c->supersedes_length > 0) +
                    (c->copy_number > 0) + c->high_quality;
     vb_cbor_writer w;
@@ -275,12 +286,18 @@ vb_status vb_credential_encode(const vb_credential *c, uint8_t *out, size_t out_
     vb_cbor_put_bytes(&w, c->record_id, c->record_id_length);
     vb_cbor_put_int(&w, VB_CLAIM_TYPE);
     vb_cbor_put_uint(&w, (uint64_t)c->type);
+    uint64_t serial_number;
     vb_cbor_put_int(&w, VB_CLAIM_SERIAL);
-    vb_cbor_put_cstring(&w, c->serial);
+    if (digits_as_integer(c->serial, &serial_number))
+        vb_cbor_put_uint(&w, serial_number);
+    else
+        vb_cbor_put_cstring(&w, c->serial);
     vb_cbor_put_int(&w, VB_CLAIM_REGISTER_NUMBER);
     vb_cbor_put_uint(&w, c->register_number);
-    vb_cbor_put_int(&w, VB_CLAIM_REGISTER_YEAR);
-    vb_cbor_put_uint(&w, c->register_year);
+    if (!year_implied) {
+        vb_cbor_put_int(&w, VB_CLAIM_REGISTER_YEAR);
+        vb_cbor_put_uint(&w, c->register_year);
+    }
     vb_cbor_put_int(&w, VB_CLAIM_NAME);
     vb_cbor_put_cstring(&w, c->name);
     vb_cbor_put_int(&w, VB_CLAIM_BIRTH_DATE);
@@ -292,13 +309,15 @@ vb_status vb_credential_encode(const vb_credential *c, uint8_t *out, size_t out_
     if (c->program_code[0]) {
         uint64_t code;
         vb_cbor_put_int(&w, VB_CLAIM_PROGRAM_CODE);
-        if (program_code_as_integer(c->program_code, &code))
+        if (digits_as_integer(c->program_code, &code))
             vb_cbor_put_uint(&w, code);
         else
             vb_cbor_put_cstring(&w, c->program_code);
     }
-    vb_cbor_put_int(&w, VB_CLAIM_PROGRAM_NAME);
-    vb_cbor_put_cstring(&w, c->program_name);
+    if (!c->program_name_from_catalog) {
+        vb_cbor_put_int(&w, VB_CLAIM_PROGRAM_NAME);
+        vb_cbor_put_cstring(&w, c->program_name);
+    }
     if (c->classification) {
         vb_cbor_put_int(&w, VB_CLAIM_CLASSIFICATION);
         vb_cbor_put_uint(&w, (uint64_t)c->classification);
@@ -365,6 +384,29 @@ static vb_status read_text_claim(vb_cbor_reader *r, char *field, size_t field_si
     memcpy(field, text, length);
     field[length] = '\0';
     return VB_OK;
+}
+
+/* A claim that is an unsigned integer when its text would be 1-18 digits without a leading
+ * zero, else a text string (a code, or printed text for a serial). Deterministic both ways: a
+ * text string that could have been an integer is refused. */
+static vb_status read_code_or_integer(vb_cbor_reader *r, char *field, size_t field_size, size_t limit,
+                                      const char *name, bool is_code, vb_error *err)
+{
+    vb_cbor_reader peek = *r;
+    uint64_t u;
+    if (vb_cbor_read_uint(&peek, &u, NULL) == VB_OK) {
+        *r = peek;
+        if (u == 0 || u > 999999999999999999ull)
+            return vb_fail(err, VB_ERR_CLAIM_RANGE, "%s %llu is out of range", name, (unsigned long long)u);
+        snprintf(field, field_size, "%llu", (unsigned long long)u);
+        return VB_OK;
+    }
+    vb_status s = read_text_claim(r, field, field_size, limit, name, is_code, err);
+    if (s == VB_ERR_CLAIM_TYPE)
+        return vb_fail(err, VB_ERR_CLAIM_TYPE, "%s is neither an unsigned integer nor a text string", name);
+    if (s == VB_OK && digits_as_integer(field, &u))
+        return vb_fail(err, VB_ERR_CLAIM_TYPE, "%s \"%s\" must be encoded as an integer", name, field);
+    return s;
 }
 
 static vb_status read_uint_claim(vb_cbor_reader *r, uint64_t min, uint64_t max, uint64_t *value, const char *name,
@@ -436,8 +478,8 @@ static const struct {
     {VB_CLAIM_ISS, "school code (iss, 1)"},         {VB_CLAIM_IAT, "signing time (iat, 6)"},
     {VB_CLAIM_CTI, "record id (cti, 7)"},           {VB_CLAIM_TYPE, "credential type (-1)"},
     {VB_CLAIM_SERIAL, "serial number (-2)"},        {VB_CLAIM_REGISTER_NUMBER, "register number (-3)"},
-    {VB_CLAIM_REGISTER_YEAR, "register year (-4)"}, {VB_CLAIM_NAME, "full name (-5)"},
-    {VB_CLAIM_BIRTH_DATE, "date of birth (-6)"},    {VB_CLAIM_PROGRAM_NAME, "program name (-9)"},
+    {VB_CLAIM_NAME, "full name (-5)"},
+    {VB_CLAIM_BIRTH_DATE, "date of birth (-6)"},
     {VB_CLAIM_ISSUE_DATE, "date of issue (-12)"},   {VB_CLAIM_ISSUE_PLACE, "place of issue (-13)"},
 };
 
@@ -503,7 +545,7 @@ vb_status vb_credential_decode(const uint8_t *data, size_t length, vb_credential
                 c->type = (int)u;
             break;
         case VB_CLAIM_SERIAL:
-            s = read_text_claim(&r, c->serial, sizeof c->serial, 64, "serial number", false, err);
+            s = read_code_or_integer(&r, c->serial, sizeof c->serial, 64, "serial number", false, err);
             break;
         case VB_CLAIM_REGISTER_NUMBER:
             if ((s = read_uint_claim(&r, 1, UINT32_MAX, &u, "register number", err)) == VB_OK)
@@ -523,26 +565,9 @@ vb_status vb_credential_decode(const uint8_t *data, size_t length, vb_credential
             if ((s = read_uint_claim(&r, 1, VB_GENDER_MAX, &u, "gender", err)) == VB_OK)
                 c->gender = (int)u;
             break;
-        case VB_CLAIM_PROGRAM_CODE: {
-            vb_cbor_reader peek = r;
-            if (vb_cbor_read_uint(&peek, &u, NULL) == VB_OK) {
-                /* An integer code is the digits without a leading zero; 18 digits at most. */
-                if (u == 0 || u > 999999999999999999ull)
-                    s = vb_fail(err, VB_ERR_CLAIM_RANGE, "program code %llu is out of range", (unsigned long long)u);
-                else
-                    snprintf(c->program_code, sizeof c->program_code, "%llu", (unsigned long long)u);
-                r = peek;
-            } else {
-                s = read_text_claim(&r, c->program_code, sizeof c->program_code, 32, "program code", true, err);
-                if (s == VB_ERR_CLAIM_TYPE)
-                    s = vb_fail(err, VB_ERR_CLAIM_TYPE, "program code is neither an integer nor a text string");
-                else if (s == VB_OK && program_code_as_integer(c->program_code, &u))
-                    /* Deterministic: such a code must ride as an integer. */
-                    s = vb_fail(err, VB_ERR_CLAIM_TYPE, "program code \"%s\" must be encoded as an integer",
-                                c->program_code);
-            }
+        case VB_CLAIM_PROGRAM_CODE:
+            s = read_code_or_integer(&r, c->program_code, sizeof c->program_code, 32, "program code", true, err);
             break;
-        }
         case VB_CLAIM_PROGRAM_NAME:
             s = read_text_claim(&r, c->program_name, sizeof c->program_name, VB_MAX_TEXT_BYTES, "program name", false,
                                 err);
@@ -603,6 +628,17 @@ vb_status vb_credential_decode(const uint8_t *data, size_t length, vb_credential
     for (size_t i = 0; i < sizeof required_claims / sizeof required_claims[0]; i++)
         if (!(seen & claim_bit(required_claims[i].key)))
             return vb_fail(err, VB_ERR_CLAIM_MISSING, "required claim %s is missing", required_claims[i].name);
+    if (!(seen & claim_bit(VB_CLAIM_PROGRAM_NAME))) {
+        if (!(seen & claim_bit(VB_CLAIM_PROGRAM_CODE)))
+            return vb_fail(err, VB_ERR_CLAIM_MISSING, "required claim program name (-9) is missing");
+        c->program_name_from_catalog = true; /* checked below: the code must be numeric */
+    }
+    int issue_year, issue_month, issue_day;
+    vb_civil_from_days(c->issue_date, &issue_year, &issue_month, &issue_day);
+    if (!(seen & claim_bit(VB_CLAIM_REGISTER_YEAR)))
+        c->register_year = (uint16_t)issue_year;
+    else if (c->register_year == issue_year)
+        return vb_fail(err, VB_ERR_CLAIM_RANGE, "register year equals the year of issue; it must be left out");
     return vb_credential_check(c, err);
 }
 

@@ -28,6 +28,11 @@ typedef struct {
     int gender;                                     /* vb_gender, 0 = not printed */
     char program_code[33];                          /* "" = none */
     char program_name[VB_TEXT_FIELD];
+    /* The record leaves the program name out because the national program catalog in the
+     * trust list gives it for program_code (FORMAT.md §4). Set by the issuer when the catalog
+     * has the code with exactly this name; set by the decoder when the claim is absent, and
+     * then program_name stays empty until vb_verify_record fills it from the catalog. */
+    bool program_name_from_catalog;
     int classification;                             /* vb_classification, 0 = none */
     int training_mode;                              /* vb_training_mode, 0 = none */
     int32_t issue_date;                             /* days since 1970-01-01 */

@@ -95,6 +95,9 @@ void vb_trust_free(vb_trust_list *list)
     for (size_t i = 0; i < list->count; i++)
         entry_free(&list->entries[i]);
     free(list->entries);
+    for (size_t i = 0; i < list->program_count; i++)
+        free(list->programs[i].name);
+    free(list->programs);
     memset(list, 0, sizeof *list);
 }
 
@@ -110,6 +113,20 @@ const vb_trust_entry *vb_trust_find(const vb_trust_list *list, const uint8_t kid
     return bsearch(&key, list->entries, list->count, sizeof key, compare_entries);
 }
 
+static int compare_programs(const void *a, const void *b)
+{
+    uint64_t x = ((const vb_trust_program *)a)->code, y = ((const vb_trust_program *)b)->code;
+    return x < y ? -1 : x > y;
+}
+
+const char *vb_trust_program_name(const vb_trust_list *list, uint64_t code)
+{
+    vb_trust_program key = {code, NULL};
+    const vb_trust_program *found =
+        list->program_count ? bsearch(&key, list->programs, list->program_count, sizeof key, compare_programs) : NULL;
+    return found ? found->name : NULL;
+}
+
 /* ---------------------------------------------------------------- payload */
 
 static vb_status malformed(vb_error *err, vb_status cause, const char *what)
@@ -123,6 +140,44 @@ static vb_status malformed(vb_error *err, vb_status cause, const char *what)
         return cause;
     return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: %s", what);
 }
+
+/* {code: name}: codes are uints in canonical order (so ascending), names printable NFC text. */
+static vb_status parse_programs(vb_cbor_reader *r, vb_trust_list *list, vb_error *err)
+{
+    size_t count;
+    vb_cbor_key_order order = {0};
+    vb_status s = vb_cbor_read_map(r, &count, err);
+    if (s != VB_OK)
+        return malformed(err, s, "program catalog is not a map");
+    if (count > VB_MAX_PROGRAMS)
+        return vb_fail(err, VB_ERR_TOO_LARGE, "program catalog has %zu entries, the limit is %d", count, VB_MAX_PROGRAMS);
+    list->programs = calloc(count ? count : 1, sizeof *list->programs);
+    if (!list->programs)
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory for the program catalog");
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *key_start = r->pos;
+        uint64_t code;
+        const char *name;
+        size_t length;
+        if ((s = vb_cbor_read_uint(r, &code, err)) != VB_OK ||
+            (s = vb_cbor_check_key_order(&order, key_start, (size_t)(r->pos - key_start), err)) != VB_OK ||
+            (s = vb_cbor_read_text(r, &name, &length, err)) != VB_OK)
+            return malformed(err, s, "program catalog entry");
+        if (code == 0 || length == 0 || length > VB_MAX_TEXT_BYTES || !vb_text_is_nfc(name, length))
+            return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: program catalog entry %zu is not a code and an NFC name", i);
+        for (size_t k = 0; k < length; k++)
+            if ((unsigned char)name[k] < 0x20 || name[k] == 0x7f)
+                return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: program %llu name holds a control character",
+                               (unsigned long long)code);
+        list->programs[i].code = code;
+        list->programs[i].name = strndup(name, length);
+        if (!list->programs[i].name)
+            return vb_fail(err, VB_ERR_NOMEM, "out of memory for the program catalog");
+        list->program_count = i + 1;
+    }
+    return VB_OK;
+}
+
 
 static vb_status parse_entry(vb_cbor_reader *r, vb_trust_entry *entry, size_t index, vb_error *err)
 {
@@ -223,6 +278,12 @@ vb_status vb_trust_parse_payload(const uint8_t *data, size_t length, vb_trust_li
                 list->count = e + 1;
             }
             have_entries = true;
+            break;
+        case VB_TRUST_KEY_PROGRAMS:
+            if ((s = parse_programs(&r, list, err)) != VB_OK) {
+                vb_trust_free(list);
+                return s;
+            }
             break;
         default:
             vb_trust_free(list);
@@ -391,6 +452,36 @@ vb_status vb_trust_add(vb_trust_list *list, int role, X509 *certificate, vb_erro
     return VB_OK;
 }
 
+vb_status vb_trust_add_program(vb_trust_list *list, uint64_t code, const char *name, vb_error *err)
+{
+    size_t length = strlen(name);
+    if (code == 0 || code > 999999999999999999ull)
+        return vb_fail(err, VB_ERR_ARGUMENT, "program code %llu is out of range", (unsigned long long)code);
+    if (length == 0 || length > VB_MAX_TEXT_BYTES || !vb_text_is_nfc(name, length))
+        return vb_fail(err, VB_ERR_ARGUMENT, "program %llu: the name must be 1 to %d bytes of NFC text",
+                       (unsigned long long)code, VB_MAX_TEXT_BYTES);
+    const char *existing = vb_trust_program_name(list, code);
+    if (existing) {
+        if (strcmp(existing, name) == 0)
+            return VB_OK;
+        return vb_fail(err, VB_ERR_ARGUMENT,
+                       "program %llu is already in the catalog as \"%s\"; a catalog name never changes, since "
+                       "signed records rely on it", (unsigned long long)code, existing);
+    }
+    if (list->program_count >= VB_MAX_PROGRAMS)
+        return vb_fail(err, VB_ERR_TOO_LARGE, "program catalog is full (%d)", VB_MAX_PROGRAMS);
+    vb_trust_program *grown = realloc(list->programs, (list->program_count + 1) * sizeof *grown);
+    if (!grown)
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    list->programs = grown;
+    char *copy = strdup(name);
+    if (!copy)
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    list->programs[list->program_count++] = (vb_trust_program){code, copy};
+    qsort(list->programs, list->program_count, sizeof *list->programs, compare_programs);
+    return VB_OK;
+}
+
 vb_status vb_trust_remove(vb_trust_list *list, const uint8_t kid[VB_KID_BYTES], int64_t when, vb_error *err)
 {
     vb_trust_entry *entry = (vb_trust_entry *)vb_trust_find(list, kid);
@@ -407,6 +498,8 @@ vb_status vb_trust_sign(vb_trust_list *list, uint64_t sequence, int64_t issued_a
                         uint8_t **out, size_t *out_length, vb_error *err)
 {
     size_t capacity = 64;
+    for (size_t i = 0; i < list->program_count; i++)
+        capacity += 16 + strlen(list->programs[i].name);
     for (size_t i = 0; i < list->count; i++)
         capacity += 32 + (size_t)i2d_X509(list->entries[i].certificate, NULL);
     if (capacity > VB_MAX_TRUST_BYTES)
@@ -421,7 +514,7 @@ vb_status vb_trust_sign(vb_trust_list *list, uint64_t sequence, int64_t issued_a
     }
     vb_cbor_writer w;
     vb_cbor_writer_init(&w, payload, capacity);
-    vb_cbor_put_map(&w, 4);
+    vb_cbor_put_map(&w, list->program_count ? 5 : 4);
     vb_cbor_put_uint(&w, VB_TRUST_KEY_VERSION);
     vb_cbor_put_uint(&w, VB_TRUST_FORMAT_VERSION);
     vb_cbor_put_uint(&w, VB_TRUST_KEY_SEQUENCE);
@@ -444,6 +537,14 @@ vb_status vb_trust_sign(vb_trust_list *list, uint64_t sequence, int64_t issued_a
             vb_cbor_put_uint(&w, (uint64_t)entry->removed_at);
         }
         OPENSSL_free(der);
+    }
+    if (list->program_count) {
+        vb_cbor_put_uint(&w, VB_TRUST_KEY_PROGRAMS);
+        vb_cbor_put_map(&w, list->program_count);
+        for (size_t i = 0; i < list->program_count; i++) {
+            vb_cbor_put_uint(&w, list->programs[i].code);
+            vb_cbor_put_cstring(&w, list->programs[i].name);
+        }
     }
     vb_status s;
     if (w.overflow)

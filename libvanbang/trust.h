@@ -18,7 +18,14 @@
 enum { VB_TRUST_ROLE_AUTHORITY = 1, VB_TRUST_ROLE_SIGNER = 2 };
 
 /* Map keys of the trust-list payload and of each entry. */
-enum { VB_TRUST_KEY_VERSION = 1, VB_TRUST_KEY_SEQUENCE = 2, VB_TRUST_KEY_ISSUED_AT = 3, VB_TRUST_KEY_ENTRIES = 4 };
+enum {
+    VB_TRUST_KEY_VERSION = 1,
+    VB_TRUST_KEY_SEQUENCE = 2,
+    VB_TRUST_KEY_ISSUED_AT = 3,
+    VB_TRUST_KEY_ENTRIES = 4,
+    VB_TRUST_KEY_PROGRAMS = 5, /* the national program catalog: {code: name} */
+};
+#define VB_MAX_PROGRAMS 20000
 enum { VB_ENTRY_KEY_ROLE = 1, VB_ENTRY_KEY_CERTIFICATE = 2, VB_ENTRY_KEY_REMOVED_AT = 3 };
 
 typedef struct {
@@ -33,12 +40,20 @@ typedef struct {
     char school_code[VB_MAX_SCHOOL_CODE_BYTES + 1]; /* serialNumber= of a signer, else "" */
 } vb_trust_entry;
 
+/* One program of the national catalog (danh mục ngành, nghề): records may leave its name out. */
+typedef struct {
+    uint64_t code;
+    char *name; /* UTF-8 NFC */
+} vb_trust_program;
+
 typedef struct {
     uint64_t sequence;
     int64_t issued_at;
     uint8_t signed_by[VB_KID_BYTES]; /* kid of the authority that signed the list */
     vb_trust_entry *entries;         /* sorted by kid */
     size_t count;
+    vb_trust_program *programs;      /* sorted by code */
+    size_t program_count;
 } vb_trust_list;
 
 /* Parses and checks a signed trust list: signature by one of `anchors`, payload well formed,
@@ -55,7 +70,13 @@ void vb_trust_free(vb_trust_list *list);
 
 const vb_trust_entry *vb_trust_find(const vb_trust_list *list, const uint8_t kid[VB_KID_BYTES]);
 
+/* The catalog's name for a program code, or NULL. */
+const char *vb_trust_program_name(const vb_trust_list *list, uint64_t code);
+
 /* Editing, for the authority's tools. */
+/* Adds a program to the catalog. The catalog only grows: records signed earlier rely on each
+ * name, so a code already present with another name is refused (same name: no change). */
+vb_status vb_trust_add_program(vb_trust_list *list, uint64_t code, const char *name, vb_error *err);
 vb_status vb_trust_add(vb_trust_list *list, int role, X509 *certificate, vb_error *err);
 vb_status vb_trust_remove(vb_trust_list *list, const uint8_t kid[VB_KID_BYTES], int64_t when, vb_error *err);
 /* Sets sequence and issued_at, encodes and signs; *out is malloc'd. */

@@ -4,6 +4,8 @@
 #include "verify.h"
 #include "link.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 vb_status vb_verify_record(const vb_trust_list *trust, const uint8_t *record, size_t length, vb_verification *result)
@@ -40,6 +42,15 @@ vb_status vb_verify_record(const vb_trust_list *trust, const uint8_t *record, si
         return result->status = vb_fail(err, VB_ERR_UNKNOWN_SIGNER,
                                         "the record names school %s but its signer is certified for school %s",
                                         result->credential.school_code, signer->school_code);
+    if (result->credential.program_name_from_catalog) {
+        /* The name was left to the catalog; an issuer only does so when its catalog has it. */
+        uint64_t code = strtoull(result->credential.program_code, NULL, 10);
+        const char *name = vb_trust_program_name(trust, code);
+        if (name)
+            snprintf(result->credential.program_name, sizeof result->credential.program_name, "%s", name);
+        else
+            result->program_name_unknown = true;
+    }
     return result->status = VB_OK;
 }
 

@@ -16,6 +16,7 @@ typedef struct {
     const vb_trust_entry *signer;   /* when the kid was found in the trust list */
     uint8_t kid[VB_KID_BYTES];
     size_t record_length;
+    bool program_name_unknown;      /* the record relies on a catalog entry this trust list lacks */
 } vb_verification;
 
 /* Checks in this order, and reports the first failure: structure and claims (a malformed

@@ -33,9 +33,14 @@ step "4. A roster from the seeded generator (invented graduates)"
 "$BIN/vanbang-issue" sample-roster --rows 12 --seed 2026 --out roster.csv
 head -4 roster.csv
 
+step "4b. The authority publishes the program catalog in the trust list (records then omit names)"
+"$BIN/vanbang-issue" programs --roster roster.csv > programs.csv
+"$BIN/vanbang-keys" trust-programs --authority authority --list trust.cbor --catalog programs.csv
+
 step "5. Sign one record per graduate; QR codes as PNG and SVG"
 "$BIN/vanbang-issue" sign --roster roster.csv --key school/school.key --cert school/school.crt \
-    --base-url "$BASE_URL" --place "Hà Nội" --issue-date 30/06/2026 --out diplomas
+    --base-url "$BASE_URL" --place "Hà Nội" --issue-date 30/06/2026 --out diplomas \
+    --trust trust.cbor --anchor authority/authority.crt
 
 step "6. The first diploma's QR code (scan it from the screen)"
 link=$(sed -n 2p diplomas/manifest.csv | awk -F, '{print $NF}')
