@@ -317,43 +317,81 @@ vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, siz
 
 /* ---------------------------------------------------------------- verification */
 
-vb_status vb_cose_sign1_verify(const vb_cose_sign1 *message, EVP_PKEY *key, vb_error *err)
+vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_error *err)
+{
+    memset(verifier, 0, sizeof *verifier);
+    if (key_is_p256(key)) {
+        verifier->key_alg = VB_COSE_ALG_ES256;
+        verifier->signature_length = VB_ES256_SIGNATURE_BYTES;
+    } else if (key_is_rsa(key)) {
+        verifier->key_alg = VB_COSE_ALG_PS256;
+        verifier->signature_length = (size_t)EVP_PKEY_get_size(key);
+    }
+    EVP_PKEY_up_ref(key);
+    verifier->key = key;
+    if (!verifier->key_alg)
+        return VB_OK; /* kept: messages then fail with alg-key-mismatch */
+    verifier->prepared = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (!verifier->prepared || EVP_PKEY_verify_init(verifier->prepared) <= 0 ||
+        !configure_context(verifier->prepared, verifier->key_alg)) {
+        ERR_clear_error();
+        vb_cose_verifier_free(verifier);
+        return vb_fail(err, VB_ERR_CRYPTO, "OpenSSL could not prepare the verification key");
+    }
+    return VB_OK;
+}
+
+void vb_cose_verifier_free(vb_cose_verifier *verifier)
+{
+    EVP_PKEY_CTX_free(verifier->prepared);
+    EVP_PKEY_free(verifier->key);
+    memset(verifier, 0, sizeof *verifier);
+}
+
+vb_status vb_cose_sign1_verify_with(const vb_cose_sign1 *message, const vb_cose_verifier *verifier, vb_error *err)
 {
     uint8_t digest[32];
     uint8_t der[80];
     const uint8_t *signature = message->signature;
     size_t signature_length = message->signature_length;
 
+    if (message->alg != VB_COSE_ALG_ES256 && message->alg != VB_COSE_ALG_PS256)
+        return vb_fail(err, VB_ERR_COSE_ALG_UNSUPPORTED, "algorithm %d is not accepted", message->alg);
+    if (message->alg != verifier->key_alg)
+        return vb_fail(err, VB_ERR_ALG_KEY_MISMATCH, "record says %s but the signer key is %s",
+                       message->alg == VB_COSE_ALG_ES256 ? "ES256" : "PS256",
+                       verifier->key_alg == VB_COSE_ALG_ES256   ? "ECDSA P-256"
+                       : verifier->key_alg == VB_COSE_ALG_PS256 ? "RSA"
+                                                                : "of a kind that signs neither");
+    if (signature_length != verifier->signature_length)
+        return vb_fail(err, VB_ERR_COSE_SIGNATURE_SIZE, "signature is %zu bytes, the key needs %zu", signature_length,
+                       verifier->signature_length);
     if (message->alg == VB_COSE_ALG_ES256) {
-        if (!key_is_p256(key))
-            return vb_fail(err, VB_ERR_ALG_KEY_MISMATCH, "record says ES256 but the signer key is not ECDSA P-256");
-        if (signature_length != VB_ES256_SIGNATURE_BYTES)
-            return vb_fail(err, VB_ERR_COSE_SIGNATURE_SIZE, "ES256 signature is %zu bytes, must be 64", signature_length);
         signature_length = ecdsa_raw_to_der(message->signature, der, sizeof der);
         if (signature_length == 0)
             return vb_fail(err, VB_ERR_CRYPTO, "could not convert the ECDSA signature");
         signature = der;
-    } else if (message->alg == VB_COSE_ALG_PS256) {
-        if (!key_is_rsa(key))
-            return vb_fail(err, VB_ERR_ALG_KEY_MISMATCH, "record says PS256 but the signer key is not RSA (2048 bits or more)");
-        if (signature_length != (size_t)EVP_PKEY_get_size(key))
-            return vb_fail(err, VB_ERR_COSE_SIGNATURE_SIZE, "PS256 signature is %zu bytes, the key needs %d",
-                           signature_length, EVP_PKEY_get_size(key));
-    } else {
-        return vb_fail(err, VB_ERR_COSE_ALG_UNSUPPORTED, "algorithm %d is not accepted", message->alg);
     }
 
     vb_cose_sig_structure_hash(message->protected_header, message->protected_length, message->payload,
                                message->payload_length, digest);
 
-    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-    int verdict = -1;
-    if (context && EVP_PKEY_verify_init(context) > 0 && configure_context(context, message->alg))
-        verdict = EVP_PKEY_verify(context, signature, signature_length, digest, sizeof digest);
+    EVP_PKEY_CTX *context = EVP_PKEY_CTX_dup(verifier->prepared);
+    int verdict = context ? EVP_PKEY_verify(context, signature, signature_length, digest, sizeof digest) : -1;
     EVP_PKEY_CTX_free(context);
     ERR_clear_error();
     if (verdict == 1)
         return VB_OK;
     /* OpenSSL answers 0 or -1 for a bad ECDSA value (e.g. r = 0) alike: both are a bad signature. */
     return vb_fail(err, VB_ERR_BAD_SIGNATURE, "signature does not verify with the signer's key");
+}
+
+vb_status vb_cose_sign1_verify(const vb_cose_sign1 *message, EVP_PKEY *key, vb_error *err)
+{
+    vb_cose_verifier verifier;
+    vb_status s = vb_cose_verifier_init(&verifier, key, err);
+    if (s == VB_OK)
+        s = vb_cose_sign1_verify_with(message, &verifier, err);
+    vb_cose_verifier_free(&verifier);
+    return s;
 }

@@ -45,6 +45,20 @@ void vb_cose_signer_free(vb_cose_signer *signer);
 vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, size_t payload_length,
                              uint8_t *out, size_t out_size, size_t *out_length, vb_error *err);
 
+/* A public key made ready once for many verifications. The prepared context is copied for each
+ * message (EVP_PKEY_CTX_dup is far cheaper than a new context), so one verifier may serve many
+ * threads at once. */
+typedef struct {
+    EVP_PKEY *key;             /* own reference */
+    EVP_PKEY_CTX *prepared;    /* verify-initialised for key_alg; NULL if the key can sign neither */
+    int key_alg;               /* VB_COSE_ALG_ES256 for P-256, VB_COSE_ALG_PS256 for RSA ≥ 2048, else 0 */
+    size_t signature_length;
+} vb_cose_verifier;
+
+vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_error *err);
+void vb_cose_verifier_free(vb_cose_verifier *verifier);
+vb_status vb_cose_sign1_verify_with(const vb_cose_sign1 *message, const vb_cose_verifier *verifier, vb_error *err);
+
 /* Checks the signature of a decoded message with a public key. VB_ERR_ALG_KEY_MISMATCH when the
  * key cannot make the message's algorithm; VB_ERR_COSE_SIGNATURE_SIZE when an RSA signature is
  * not the modulus size; VB_ERR_BAD_SIGNATURE when the math fails. */

@@ -51,6 +51,8 @@ static void name_entry_text(X509_NAME *name, int nid, char *out, size_t out_size
     OPENSSL_free(utf8);
 }
 
+static void entry_free(vb_trust_entry *entry);
+
 vb_status vb_trust_entry_from_certificate(vb_trust_entry *entry, int role, X509 *certificate, vb_error *err)
 {
     memset(entry, 0, sizeof *entry);
@@ -64,6 +66,11 @@ vb_status vb_trust_entry_from_certificate(vb_trust_entry *entry, int role, X509 
     }
     X509_up_ref(certificate);
     entry->certificate = certificate;
+    vb_status s = vb_cose_verifier_init(&entry->verifier, entry->public_key, err);
+    if (s != VB_OK) {
+        entry_free(entry);
+        return s;
+    }
     entry->not_before = asn1_time_to_unix(X509_get0_notBefore(certificate));
     entry->not_after = asn1_time_to_unix(X509_get0_notAfter(certificate));
 
@@ -85,6 +92,7 @@ vb_status vb_trust_entry_from_certificate(vb_trust_entry *entry, int role, X509 
 
 static void entry_free(vb_trust_entry *entry)
 {
+    vb_cose_verifier_free(&entry->verifier);
     X509_free(entry->certificate);
     EVP_PKEY_free(entry->public_key);
     memset(entry, 0, sizeof *entry);

@@ -32,6 +32,7 @@ typedef struct {
     int role;                  /* VB_TRUST_ROLE_* */
     X509 *certificate;
     EVP_PKEY *public_key;      /* cached from the certificate */
+    vb_cose_verifier verifier; /* the key made ready to verify records */
     uint8_t kid[VB_KID_BYTES]; /* SHA-256(DER)[0..8) */
     int64_t removed_at;        /* 0 = in force; else when it was removed (seconds since 1970) */
     int64_t not_before, not_after;

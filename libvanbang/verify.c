@@ -29,7 +29,7 @@ vb_status vb_verify_record(const vb_trust_list *trust, const uint8_t *record, si
     if (signer->removed_at)
         return result->status = vb_fail(err, VB_ERR_SIGNER_REMOVED, "the signer's key was removed from the trust list");
 
-    vb_status s = vb_cose_sign1_verify(&message, signer->public_key, err);
+    vb_status s = vb_cose_sign1_verify_with(&message, &signer->verifier, err);
     if (s != VB_OK)
         return result->status = s;
 
