@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char qr_help[] =
     "NAME\n"
@@ -196,7 +197,8 @@ int issuer_programs(int argc, char **argv)
     vb_trust_list catalog = {0}; /* used as a code → name table */
     bool has_row = true;
     int status = 0;
-    vb_roster_options_init(&options, type, 0);
+    /* Only codes and names are read here; today stands in for the issue date the ages use. */
+    vb_roster_options_init(&options, type, (int32_t)(time(NULL) / 86400));
     options.check_duplicates = false;
     if (!row || vb_roster_open(roster, &options, &reader, &err) != VB_OK) {
         free(row);

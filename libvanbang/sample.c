@@ -8,6 +8,7 @@
 #include "record.h"
 #include "roster.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- random numbers */
@@ -121,7 +122,65 @@ static const sample_weighted sample_training_modes[] = {{"Chính quy", 880}, {"V
 #define SAMPLE_EMPTY_PERSONAL_ID_PER_THOUSAND 120
 #define SAMPLE_FOUR_WORD_NAME_PER_THOUSAND 250
 #define SAMPLE_FEMALE_PER_THOUSAND 470
-#define SAMPLE_SERIAL_SPACE 1000000u
+
+/* ---------------------------------------------------------------- uniqueness */
+
+/* The fingerprints of the graduates written so far (name + birth date + program, and the
+ * identification number), so that a roster of any size holds no two rows the reader would call
+ * duplicates: a repeat is simply drawn again. Some 50 bytes per row while generating. */
+typedef struct {
+    uint64_t *keys; /* 0 = empty slot */
+    size_t capacity; /* a power of two */
+    size_t count;
+} sample_key_set;
+
+static uint64_t sample_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t sample_fingerprint(uint64_t hash, const void *data, size_t length)
+{
+    const unsigned char *bytes = data;
+    for (size_t i = 0; i < length; i++)
+        hash = (hash ^ bytes[i]) * 0x100000001b3ull; /* FNV-1a */
+    return hash;
+}
+
+/* Adds key; returns 1 if it was new, 0 if already there, -1 if memory ran out. */
+static int sample_key_set_add(sample_key_set *set, uint64_t key)
+{
+    if (key == 0)
+        key = 1;
+    if ((set->count + 1) * 2 > set->capacity) {
+        size_t capacity = set->capacity ? 2 * set->capacity : 4096;
+        uint64_t *keys = calloc(capacity, sizeof *keys);
+        if (!keys)
+            return -1;
+        for (size_t i = 0; i < set->capacity; i++) {
+            if (!set->keys[i])
+                continue;
+            size_t slot = sample_mix(set->keys[i]) & (capacity - 1);
+            while (keys[slot])
+                slot = (slot + 1) & (capacity - 1);
+            keys[slot] = set->keys[i];
+        }
+        free(set->keys);
+        set->keys = keys;
+        set->capacity = capacity;
+    }
+    size_t slot = sample_mix(key) & (set->capacity - 1);
+    while (set->keys[slot]) {
+        if (set->keys[slot] == key)
+            return 0;
+        slot = (slot + 1) & (set->capacity - 1);
+    }
+    set->keys[slot] = key;
+    set->count++;
+    return 1;
+}
 
 /* ---------------------------------------------------------------- writing */
 
@@ -145,6 +204,28 @@ static void sample_put_field(FILE *out, const char *text, bool last)
 int32_t vb_sample_latest_decision_date(void)
 {
     return vb_days_from_civil(VB_SAMPLE_DECISION_YEAR, 6, 30);
+}
+
+/* A full name of the given gender: family, one or two middle names, given name. */
+static void sample_draw_name(sample_random *random, bool female, char *name, size_t name_size)
+{
+    const char *family = sample_pick_weighted(random, sample_family_names, SAMPLE_COUNT(sample_family_names));
+    const char *middle = female ? SAMPLE_PICK(random, sample_middle_names_female)
+                                : SAMPLE_PICK(random, sample_middle_names_male);
+    const char *given = female ? SAMPLE_PICK(random, sample_given_names_female)
+                               : SAMPLE_PICK(random, sample_given_names_male);
+    if (sample_random_below(random, 1000) < SAMPLE_FOUR_WORD_NAME_PER_THOUSAND) {
+        const char *second = female ? SAMPLE_PICK(random, sample_middle_names_female)
+                                    : SAMPLE_PICK(random, sample_middle_names_male);
+        /* "Thị" and "Văn" stand first, and a name does not repeat a middle name. */
+        if (strcmp(second, middle) == 0 || strcmp(second, "Thị") == 0 || strcmp(second, "Văn") == 0)
+            second = female ? "Ngọc" : "Minh";
+        if (strcmp(second, middle) == 0)
+            second = female ? "Thanh" : "Quốc";
+        snprintf(name, name_size, "%s %s %s %s", family, middle, second, given);
+    } else {
+        snprintf(name, name_size, "%s %s %s", family, middle, given);
+    }
 }
 
 vb_status vb_sample_write_roster(FILE *out, uint64_t seed, size_t rows, int credential_type, vb_error *err)
@@ -175,64 +256,58 @@ vb_status vb_sample_write_roster(FILE *out, uint64_t seed, size_t rows, int cred
         vb_date_format_dmy(vb_days_from_civil(VB_SAMPLE_DECISION_YEAR, 6, 1 + (int)sample_random_below(&random, 28)),
                            decision_dates[p], sizeof decision_dates[p]);
     }
-    /* The last six digits of the identification numbers: an affine permutation of the row
-     * number modulo a million, so that no two of the first million rows share them. */
-    uint32_t serial_multiplier;
-    do
-        serial_multiplier = 1 + sample_random_below(&random, SAMPLE_SERIAL_SPACE - 1);
-    while (serial_multiplier % 2 == 0 || serial_multiplier % 5 == 0);
-    uint32_t serial_offset = sample_random_below(&random, SAMPLE_SERIAL_SPACE);
 
     for (int column = 0; column < VB_ROSTER_COLUMN_COUNT; column++)
         sample_put_field(out, vb_roster_column_header(column), column == VB_ROSTER_COLUMN_COUNT - 1);
 
-    for (size_t i = 0; i < rows; i++) {
+    sample_key_set seen = {0};
+    vb_status status = VB_OK;
+    for (size_t i = 0; i < rows && status == VB_OK; i++) {
         bool female = sample_random_below(&random, 1000) < SAMPLE_FEMALE_PER_THOUSAND;
         char name[VB_TEXT_FIELD];
-        const char *family = sample_pick_weighted(&random, sample_family_names, SAMPLE_COUNT(sample_family_names));
-        const char *middle = female ? SAMPLE_PICK(&random, sample_middle_names_female)
-                                    : SAMPLE_PICK(&random, sample_middle_names_male);
-        const char *given = female ? SAMPLE_PICK(&random, sample_given_names_female)
-                                   : SAMPLE_PICK(&random, sample_given_names_male);
-        if (sample_random_below(&random, 1000) < SAMPLE_FOUR_WORD_NAME_PER_THOUSAND) {
-            const char *second = female ? SAMPLE_PICK(&random, sample_middle_names_female)
-                                        : SAMPLE_PICK(&random, sample_middle_names_male);
-            if (strcmp(second, middle) == 0 || strcmp(second, "Thị") == 0 || strcmp(second, "Văn") == 0)
-                second = female ? "Ngọc" : "Minh";
-            if (strcmp(second, middle) == 0)
-                second = female ? "Thanh" : "Quốc";
-            snprintf(name, sizeof name, "%s %s %s %s", family, middle, second, given);
-        } else {
-            snprintf(name, sizeof name, "%s %s %s", family, middle, given);
-        }
-
-        /* Most graduate at the usual age, some years later (work-study, second degrees). */
-        int age = youngest + (sample_random_below(&random, 100) < 65 ? (int)sample_random_below(&random, 4)
-                                                                    : (int)sample_random_below(&random, 12));
-        int birth_year = VB_SAMPLE_DECISION_YEAR - age;
-        int32_t first_day = vb_days_from_civil(birth_year, 1, 1);
-        int32_t year_length = vb_days_from_civil(birth_year + 1, 1, 1) - first_day;
-        char birth_date[16];
-        vb_date_format_dmy(first_day + (int32_t)sample_random_below(&random, (uint32_t)year_length), birth_date,
-                           sizeof birth_date);
+        int birth_year;
+        int32_t birth_days;
+        size_t program;
+        int added;
+        do {
+            sample_draw_name(&random, female, name, sizeof name);
+            /* Most graduate at the usual age, some years later (work-study, second degrees). */
+            int age = youngest + (sample_random_below(&random, 100) < 65 ? (int)sample_random_below(&random, 4)
+                                                                        : (int)sample_random_below(&random, 12));
+            birth_year = VB_SAMPLE_DECISION_YEAR - age;
+            int32_t first_day = vb_days_from_civil(birth_year, 1, 1);
+            int32_t year_length = vb_days_from_civil(birth_year + 1, 1, 1) - first_day;
+            birth_days = first_day + (int32_t)sample_random_below(&random, (uint32_t)year_length);
+            program = sample_random_below(&random, (uint32_t)program_count);
+            uint64_t key = sample_fingerprint(0xcbf29ce484222325ull, name, strlen(name) + 1);
+            key = sample_fingerprint(key, programs[program].code, strlen(programs[program].code) + 1);
+            key = sample_fingerprint(key, &birth_days, sizeof birth_days);
+            added = sample_key_set_add(&seen, key);
+        } while (added == 0);
 
         char personal_id[VB_ROSTER_PERSONAL_ID_DIGITS + 1] = "";
         const char *province = SAMPLE_PICK(&random, sample_provinces);
-        if (sample_random_below(&random, 1000) >= SAMPLE_EMPTY_PERSONAL_ID_PER_THOUSAND) {
+        if (added > 0 && sample_random_below(&random, 1000) >= SAMPLE_EMPTY_PERSONAL_ID_PER_THOUSAND) {
             int century_gender = (birth_year >= 2000 ? 2 : 0) + (female ? 1 : 0);
-            uint32_t serial = (uint32_t)(((uint64_t)(i % SAMPLE_SERIAL_SPACE) * serial_multiplier + serial_offset) %
-                                         SAMPLE_SERIAL_SPACE);
-            snprintf(personal_id, sizeof personal_id, "%s%d%02d%06u", province, century_gender, birth_year % 100,
-                     serial);
+            do {
+                snprintf(personal_id, sizeof personal_id, "%s%d%02d%06u", province, century_gender, birth_year % 100,
+                         sample_random_below(&random, 1000000));
+                /* Tagged so a number never meets a name fingerprint. */
+                added = sample_key_set_add(&seen, sample_fingerprint(0x84222325cbf29ce4ull, personal_id,
+                                                                     VB_ROSTER_PERSONAL_ID_DIGITS));
+            } while (added == 0);
         }
-
-        size_t program = sample_random_below(&random, (uint32_t)program_count);
+        if (added < 0) {
+            status = vb_fail(err, VB_ERR_NOMEM, "out of memory for the sample generator's duplicate check");
+            break;
+        }
         const char *classification =
             sample_pick_weighted(&random, sample_classifications, SAMPLE_COUNT(sample_classifications));
         const char *mode = sample_pick_weighted(&random, sample_training_modes, SAMPLE_COUNT(sample_training_modes));
 
-        char sequence[24];
+        char sequence[24], birth_date[16];
         snprintf(sequence, sizeof sequence, "%zu", i + 1);
+        vb_date_format_dmy(birth_days, birth_date, sizeof birth_date);
         sample_put_field(out, sequence, false);
         sample_put_field(out, name, false);
         sample_put_field(out, birth_date, false);
@@ -247,6 +322,9 @@ vb_status vb_sample_write_roster(FILE *out, uint64_t seed, size_t rows, int cred
         if (ferror(out))
             break;
     }
+    free(seen.keys);
+    if (status != VB_OK)
+        return status;
     if (ferror(out) || fflush(out) != 0)
         return vb_fail(err, VB_ERR_IO, "writing the sample roster failed");
     return VB_OK;

@@ -9,8 +9,9 @@
  * gender and birth year. The numbers are invented: they are not anyone's.
  *
  * Every generated row passes the checks of roster.h when read with an issue date on or after
- * vb_sample_latest_decision_date(). Personal identification numbers are distinct up to a
- * million rows; beyond that an occasional repeat is possible.
+ * vb_sample_latest_decision_date(), at any size: no two rows share an identification number,
+ * nor a name, birth date and program (a repeat drawn is drawn again). That check costs the
+ * generator some 50 bytes of memory per row; the output itself is streamed.
  */
 #ifndef VB_SAMPLE_H
 #define VB_SAMPLE_H
@@ -25,7 +26,7 @@
 
 /* Writes a header and `rows` rows (LF line ends, no byte-order mark) for credential_type
  * VB_TYPE_COLLEGE or VB_TYPE_INTERMEDIATE. Fails with VB_ERR_ARGUMENT for another type and
- * VB_ERR_IO if writing fails. */
+ * VB_ERR_IO if writing fails, VB_ERR_NOMEM if the duplicate check runs out of memory. */
 vb_status vb_sample_write_roster(FILE *out, uint64_t seed, size_t rows, int credential_type, vb_error *err);
 
 /* The latest decision date a generated roster holds (30/06 of VB_SAMPLE_DECISION_YEAR), in days
