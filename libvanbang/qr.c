@@ -4,6 +4,7 @@
  * half-block text, to a stream or atomically to a file.
  */
 #include "qr.h"
+#include "fileio.h"
 
 #include "link.h"
 
@@ -289,104 +290,45 @@ vb_status vb_qr_write_text(const QRcode *code, vb_qr_text_style style, FILE *out
     return qr_finish_stream(out, "text", err);
 }
 
-/* ---- Atomic file output ---- */
+/* ---- Atomic file output (fileio.c writes to a temporary name, syncs, renames) ---- */
 
-typedef vb_status (*qr_stream_writer)(const QRcode *code, unsigned option, FILE *out,
-                                      vb_error *err);
+typedef vb_status (*qr_stream_writer)(const QRcode *code, unsigned option, FILE *out, vb_error *err);
 
-static vb_status qr_write_text_with_option(const QRcode *code, unsigned option, FILE *out,
-                                           vb_error *err)
+typedef struct {
+    qr_stream_writer write;
+    const QRcode *code;
+    unsigned option;
+} qr_save_job;
+
+static vb_status qr_write_job(FILE *out, const void *context, vb_error *err)
+{
+    const qr_save_job *job = context;
+    return job->write(job->code, job->option, out, err);
+}
+
+static vb_status qr_write_text_with_option(const QRcode *code, unsigned option, FILE *out, vb_error *err)
 {
     return vb_qr_write_text(code, (vb_qr_text_style)option, out, err);
 }
 
-/* Makes a completed rename survive a crash; a failure here is not worth failing the save for,
- * since the file itself is already whole on disk. */
-static void qr_sync_directory_of(const char *path)
+/* A QR picture is public: 0644, like any other file the registrar prints. */
+static vb_status qr_save(const char *path, qr_stream_writer write, const QRcode *code, unsigned option, vb_error *err)
 {
-    const char *last_slash = strrchr(path, '/');
-    char *directory = last_slash ? strndup(path, (size_t)(last_slash - path) + 1) : strdup(".");
-    if (directory == NULL)
-        return;
-    int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(directory);
+    qr_save_job job = {write, code, option};
+    return vb_file_save(path, 0644, 0, qr_write_job, &job, err);
 }
 
-static vb_status qr_save_atomically(const char *path, qr_stream_writer write_stream,
-                                    const QRcode *code, unsigned option, const char *what,
-                                    vb_error *err)
+vb_status vb_qr_save_svg(const QRcode *code, unsigned size_pixels, const char *path, vb_error *err)
 {
-    if (path == NULL || path[0] == '\0')
-        return vb_fail(err, VB_ERR_ARGUMENT, "qr: no %s output path", what);
-
-    static const char temporary_suffix[] = ".tmp-XXXXXX";
-    size_t path_len = strlen(path);
-    char *temporary_path = malloc(path_len + sizeof temporary_suffix);
-    if (temporary_path == NULL)
-        return vb_fail(err, VB_ERR_NOMEM, "qr: out of memory for a file name");
-    memcpy(temporary_path, path, path_len);
-    memcpy(temporary_path + path_len, temporary_suffix, sizeof temporary_suffix);
-
-    int fd = mkstemp(temporary_path);
-    if (fd < 0) {
-        vb_status failed = vb_fail(err, VB_ERR_IO, "qr: cannot create %s: %s", temporary_path,
-                                   strerror(errno));
-        free(temporary_path);
-        return failed;
-    }
-    /* mkstemp creates 0600; a QR picture is public, so make it readable like any other file. */
-    vb_status status = VB_OK;
-    FILE *out = NULL;
-    if (fchmod(fd, 0644) != 0) {
-        status = vb_fail(err, VB_ERR_IO, "qr: cannot set mode of %s: %s", temporary_path,
-                         strerror(errno));
-        close(fd);
-    } else if ((out = fdopen(fd, "wb")) == NULL) {
-        status = vb_fail(err, VB_ERR_IO, "qr: cannot open %s: %s", temporary_path,
-                         strerror(errno));
-        close(fd);
-    }
-
-    if (status == VB_OK) {
-        status = write_stream(code, option, out, err);
-        if (status == VB_OK && fsync(fileno(out)) != 0)
-            status = vb_fail(err, VB_ERR_IO, "qr: cannot sync %s: %s", temporary_path,
-                             strerror(errno));
-        if (fclose(out) != 0 && status == VB_OK)
-            status = vb_fail(err, VB_ERR_IO, "qr: cannot close %s: %s", temporary_path,
-                             strerror(errno));
-    }
-    if (status == VB_OK && rename(temporary_path, path) != 0)
-        status = vb_fail(err, VB_ERR_IO, "qr: cannot rename %s to %s: %s", temporary_path, path,
-                         strerror(errno));
-
-    if (status == VB_OK)
-        qr_sync_directory_of(path);
-    else
-        unlink(temporary_path);
-    free(temporary_path);
-    return status;
+    return qr_save(path, vb_qr_write_svg, code, size_pixels, err);
 }
 
-vb_status vb_qr_save_svg(const QRcode *code, unsigned size_pixels, const char *path,
-                         vb_error *err)
+vb_status vb_qr_save_png(const QRcode *code, unsigned module_pixels, const char *path, vb_error *err)
 {
-    return qr_save_atomically(path, vb_qr_write_svg, code, size_pixels, "SVG", err);
+    return qr_save(path, vb_qr_write_png, code, module_pixels, err);
 }
 
-vb_status vb_qr_save_png(const QRcode *code, unsigned module_pixels, const char *path,
-                         vb_error *err)
+vb_status vb_qr_save_text(const QRcode *code, vb_qr_text_style style, const char *path, vb_error *err)
 {
-    return qr_save_atomically(path, vb_qr_write_png, code, module_pixels, "PNG", err);
-}
-
-vb_status vb_qr_save_text(const QRcode *code, vb_qr_text_style style, const char *path,
-                          vb_error *err)
-{
-    return qr_save_atomically(path, qr_write_text_with_option, code, (unsigned)style, "text",
-                              err);
+    return qr_save(path, qr_write_text_with_option, code, (unsigned)style, err);
 }
