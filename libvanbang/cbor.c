@@ -167,6 +167,11 @@ vb_status vb_cbor_read_item_head(vb_cbor_reader *r, vb_cbor_item *item, vb_error
     for (size_t i = 0; i < extra; i++)
         value = (value << 8) | r->pos[1 + i];
 
+    /* Floats (f9, fa, fb) are refused as such before the integer shortest-form rule could
+     * misname a small bit pattern as non-canonical. */
+    if (major == VB_CBOR_SIMPLE && extra > 1)
+        return vb_fail(err, VB_ERR_CBOR_UNSUPPORTED, "CBOR: floating-point values are not used");
+
     /* Shortest form (RFC 8949 §4.2.1): each width only for values that need it. */
     if ((extra == 1 && value < 24) || (extra == 2 && value <= 0xff) || (extra == 4 && value <= 0xffff) ||
         (extra == 8 && value <= 0xffffffffu))
@@ -255,6 +260,8 @@ vb_status vb_cbor_skip(vb_cbor_reader *r, int depth, vb_error *err)
         break;
     }
     case VB_CBOR_TAG:
+        /* Skipped items are unknown claims and headers, which a later version may define with
+         * tags; their content is still checked to be well formed and deterministic. */
         return vb_cbor_skip(r, depth - 1, err);
     default:
         break;

@@ -644,7 +644,7 @@ vb_status vb_credential_decode(const uint8_t *data, size_t length, vb_credential
                 c->copy_number = (uint32_t)u;
             break;
         case VB_CLAIM_HIGH_QUALITY: {
-            bool flag;
+            bool flag = false;
             s = vb_cbor_read_bool(&r, &flag, err);
             if (s == VB_ERR_CBOR_TYPE)
                 s = vb_fail(err, VB_ERR_CLAIM_TYPE, "high-quality flag is not true");

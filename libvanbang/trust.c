@@ -4,6 +4,7 @@
 #include "trust.h"
 #include "cbor.h"
 #include "fileio.h"
+#include "keys.h"
 #include "record.h"
 
 #include <openssl/err.h>
@@ -15,15 +16,7 @@
 
 bool vb_certificate_kid(X509 *certificate, uint8_t kid[VB_KID_BYTES])
 {
-    unsigned char *der = NULL;
-    unsigned char digest[32];
-    unsigned int digest_length = 0;
-    int der_length = i2d_X509(certificate, &der);
-    bool ok = der_length > 0 && EVP_Digest(der, (size_t)der_length, digest, &digest_length, EVP_sha256(), NULL);
-    if (ok)
-        memcpy(kid, digest, VB_KID_BYTES);
-    OPENSSL_free(der);
-    return ok;
+    return vb_cert_kid(certificate, kid, NULL) == VB_OK;
 }
 
 static int64_t asn1_time_to_unix(const ASN1_TIME *time)
@@ -33,22 +26,6 @@ static int64_t asn1_time_to_unix(const ASN1_TIME *time)
         return 0;
     return (int64_t)vb_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) * 86400 + tm.tm_hour * 3600 +
            tm.tm_min * 60 + tm.tm_sec;
-}
-
-static void name_entry_text(X509_NAME *name, int nid, char *out, size_t out_size)
-{
-    out[0] = '\0';
-    int index = X509_NAME_get_index_by_NID(name, nid, -1);
-    if (index < 0)
-        return;
-    unsigned char *utf8 = NULL;
-    int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index)));
-    if (n > 0) {
-        size_t copy = (size_t)n < out_size - 1 ? (size_t)n : out_size - 1;
-        memcpy(out, utf8, copy);
-        out[copy] = '\0';
-    }
-    OPENSSL_free(utf8);
 }
 
 static void entry_free(vb_trust_entry *entry);
@@ -74,19 +51,20 @@ vb_status vb_trust_entry_from_certificate(vb_trust_entry *entry, int role, X509 
     entry->not_before = asn1_time_to_unix(X509_get0_notBefore(certificate));
     entry->not_after = asn1_time_to_unix(X509_get0_notAfter(certificate));
 
-    X509_NAME *subject = X509_get_subject_name(certificate);
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio) {
-        X509_NAME_print_ex(bio, subject, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-        int n = BIO_read(bio, entry->subject, sizeof entry->subject - 1);
-        entry->subject[n > 0 ? n : 0] = '\0';
-        BIO_free(bio);
+    const X509_NAME *subject = X509_get_subject_name(certificate);
+    /* Names are for display; a long subject is shown cut rather than refused. */
+    vb_cert_name_text(subject, entry->subject, sizeof entry->subject, NULL);
+    vb_cert_school_name(subject, entry->organization, sizeof entry->organization, NULL);
+    /* The school code decides which records this signer may sign (iss must match), so it is
+     * read whole or the certificate is refused: never cut to fit. */
+    if (role == VB_TRUST_ROLE_SIGNER && X509_NAME_get_index_by_NID(subject, NID_serialNumber, -1) >= 0 &&
+        vb_cert_school_code(subject, entry->school_code, sizeof entry->school_code, NULL) != VB_OK) {
+        vb_status refused = vb_fail(err, VB_ERR_TRUST_CERTIFICATE,
+                                    "signer %s has a serialNumber that is not a school code of 1 to %d characters",
+                                    entry->subject, VB_MAX_SCHOOL_CODE_BYTES);
+        entry_free(entry);
+        return refused;
     }
-    name_entry_text(subject, NID_organizationName, entry->organization, sizeof entry->organization);
-    if (!entry->organization[0])
-        name_entry_text(subject, NID_commonName, entry->organization, sizeof entry->organization);
-    if (role == VB_TRUST_ROLE_SIGNER)
-        name_entry_text(subject, NID_serialNumber, entry->school_code, sizeof entry->school_code);
     return VB_OK;
 }
 
@@ -117,6 +95,8 @@ static int compare_entries(const void *a, const void *b)
 const vb_trust_entry *vb_trust_find(const vb_trust_list *list, const uint8_t kid[VB_KID_BYTES])
 {
     vb_trust_entry key;
+    if (list->count == 0)
+        return NULL; /* bsearch on a NULL array is undefined even for zero elements */
     memcpy(key.kid, kid, VB_KID_BYTES);
     return bsearch(&key, list->entries, list->count, sizeof key, compare_entries);
 }
@@ -242,7 +222,7 @@ vb_status vb_trust_parse_payload(const uint8_t *data, size_t length, vb_trust_li
     vb_cbor_key_order order = {0};
     size_t count, entry_count = 0;
     uint64_t version = 0, sequence = 0, issued_at = 0;
-    bool have_entries = false;
+    bool have_entries = false, have_issued_at = false;
     vb_status s;
 
     memset(list, 0, sizeof *list);
@@ -266,6 +246,7 @@ vb_status vb_trust_parse_payload(const uint8_t *data, size_t length, vb_trust_li
             break;
         case VB_TRUST_KEY_ISSUED_AT:
             s = vb_cbor_read_uint(&r, &issued_at, err);
+            have_issued_at = true;
             break;
         case VB_TRUST_KEY_ENTRIES:
             if ((s = vb_cbor_read_array(&r, &entry_count, err)) != VB_OK)
@@ -304,7 +285,8 @@ vb_status vb_trust_parse_payload(const uint8_t *data, size_t length, vb_trust_li
         vb_trust_free(list);
         return vb_fail(err, VB_ERR_TRUST_MALFORMED, "trust list: %zu bytes after the payload", vb_cbor_remaining(&r));
     }
-    if (version != VB_TRUST_FORMAT_VERSION || sequence == 0 || !have_entries || issued_at > (uint64_t)INT64_MAX) {
+    if (version != VB_TRUST_FORMAT_VERSION || sequence == 0 || !have_entries || !have_issued_at ||
+        issued_at > (uint64_t)INT64_MAX) {
         vb_trust_free(list);
         return vb_fail(err, VB_ERR_TRUST_MALFORMED,
                        "trust list: needs version %d, a sequence number from 1, an issue time and entries",

@@ -25,7 +25,7 @@ typedef enum {
     VB_ERR_CBOR_TYPE = 106,         /* an item of the wrong major type where the format fixes one */
     VB_ERR_CBOR_DEPTH = 107,        /* nesting deeper than the format allows */
     VB_ERR_CBOR_UTF8 = 108,         /* a text string that is not valid UTF-8 */
-    VB_ERR_CBOR_UNSUPPORTED = 109,  /* floats, simple values and tags the format does not use */
+    VB_ERR_CBOR_UNSUPPORTED = 109,  /* floats, and simple values other than false, true, null */
 
     /* 2xx: COSE_Sign1 (RFC 9052) */
     VB_ERR_COSE_TAG = 200,            /* not tagged 18 (COSE_Sign1) */
@@ -67,6 +67,20 @@ typedef enum {
     VB_ERR_TRUST_UNKNOWN_AUTHORITY = 602,
     VB_ERR_TRUST_OLDER = 603,         /* sequence number not above the list already held */
     VB_ERR_TRUST_CERTIFICATE = 604,   /* an entry's certificate is unreadable or not issued by an authority */
+
+    /* 7xx: the register's log (Merkle tree proofs and checkpoints, FORMAT.md §9) */
+    VB_ERR_LOG_PROOF = 700,           /* a proof that cannot be one for its sizes: index ≥ size, first = 0
+                                       * or above second, a path too long or too short */
+    VB_ERR_LOG_CHECKPOINT = 701,      /* a checkpoint payload that is not the map FORMAT.md §9 defines */
+    VB_ERR_LOG_MISMATCH = 702,        /* a well-formed proof or a rebuilt tree that does not give the root held */
+
+    /* 8xx: the school's register (register.h) */
+    VB_ERR_REGISTER = 800,            /* not a vanbang register, made by a newer version, damaged, or
+                                       * SQLite failed */
+    VB_ERR_REGISTER_REFUSED = 801,    /* the rules of the register forbid it: a second original, a
+                                       * revoked or superseded credential, a number out of sequence */
+    VB_ERR_REGISTER_NOT_FOUND = 802,  /* no such serial or record in the register */
+    VB_ERR_REGISTER_BUSY = 803,       /* another program held the register's write lock too long */
 
     /* 9xx: local failures, not properties of the input */
     VB_ERR_TOO_LARGE = 900,           /* input over a size limit */
