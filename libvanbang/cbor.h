@@ -27,6 +27,9 @@ enum {
 #define VB_CBOR_TRUE 21
 #define VB_CBOR_NULL 22
 #define VB_CBOR_MAX_DEPTH 8
+/* The value of an unknown claim or header label may nest at most this many levels (an item
+ * that is not an array, map or tag is one level); deeper gives VB_ERR_CBOR_DEPTH. */
+#define VB_UNKNOWN_VALUE_DEPTH 5
 
 /* Writes into a caller-owned fixed buffer. A write past the end sets `overflow` and writes
  * nothing more, so a sequence of puts needs one check at the end. */

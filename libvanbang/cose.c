@@ -101,7 +101,7 @@ static vb_status decode_protected(const uint8_t *data, size_t length, vb_cose_si
             /* crit may only name extension headers, and this format has none we understand. */
             return vb_fail(err, VB_ERR_COSE_CRITICAL, "COSE: protected header marks headers critical that are not understood");
         } else {
-            if ((s = vb_cbor_skip(&r, VB_CBOR_MAX_DEPTH - 2, err)) != VB_OK)
+            if ((s = vb_cbor_skip(&r, VB_UNKNOWN_VALUE_DEPTH, err)) != VB_OK)
                 return s;
         }
     }

@@ -658,7 +658,7 @@ vb_status vb_credential_decode(const uint8_t *data, size_t length, vb_credential
             break;
         default:
             /* Unknown and not critical: skipped, so later versions can add printed fields. */
-            s = vb_cbor_skip(&r, VB_CBOR_MAX_DEPTH - 3, err);
+            s = vb_cbor_skip(&r, VB_UNKNOWN_VALUE_DEPTH, err);
             break;
         }
         if (s != VB_OK)
