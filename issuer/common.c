@@ -64,6 +64,17 @@ bool issuer_expand_serial(const char *pattern, const char *school_code, unsigned
     return used > 0;
 }
 
+bool issuer_serial_pattern_valid(const char *pattern)
+{
+    /* Each diploma needs its own serial, so the register number must appear exactly once. */
+    int numbers = 0;
+    for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{'))
+        if (p[1] == 'N' && (p[2] == '}' || p[2] == ':'))
+            numbers++;
+    char probe[VB_MAX_TEXT_BYTES + 1];
+    return numbers == 1 && issuer_expand_serial(pattern, "CODE", 2026, 1, probe, sizeof probe);
+}
+
 int issuer_report(const vb_error *err)
 {
     fprintf(stderr, ISSUER_PROGRAM ": %s\n", err->message);

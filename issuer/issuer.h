@@ -26,6 +26,8 @@ int issuer_parse_type(const char *name);
  * result does not fit. */
 bool issuer_expand_serial(const char *pattern, const char *school_code, unsigned year, uint32_t number, char *out,
                           size_t out_size);
+/* True if a pattern expands and holds the register number exactly once. */
+bool issuer_serial_pattern_valid(const char *pattern);
 /* Prints the error, returns the exit status that fits its code. */
 int issuer_report(const vb_error *err);
 

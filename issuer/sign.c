@@ -213,6 +213,11 @@ static int parse_options(int argc, char **argv, sign_options *o)
         o->first_record_id = o->first_number;
     if (!o->trust != !o->anchor)
         return usage("--trust and --anchor go together", NULL);
+    char serial[VB_TEXT_FIELD];
+    if (!issuer_serial_pattern_valid(o->serial_pattern) ||
+        !issuer_expand_serial(o->serial_pattern, "CODE", o->register_year, UINT32_MAX, serial, 65))
+        return usage("--serial-pattern must hold {N} or {N:k} once, may hold {CODE} and {YYYY}, and give at most "
+                     "64 bytes; not", o->serial_pattern);
     return 0;
 }
 

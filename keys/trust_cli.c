@@ -185,6 +185,9 @@ static int save_list(vb_trust_list *list, uint64_t sequence, authority_material 
 {
     uint8_t *data;
     size_t length;
+    /* Refuse here what every verifier would refuse, so a bad certificate never reaches them. */
+    if (vb_trust_check(list, m->certificate, err) != VB_OK)
+        return fail(err);
     if (vb_trust_sign(list, sequence, (int64_t)time(NULL), &m->signer, &data, &length, err) != VB_OK)
         return fail(err);
     vb_status s = vb_file_save_bytes(path, 0644, data, length, err);
@@ -224,15 +227,28 @@ int command_trust_init(int argc, char **argv)
     return status;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Exactly 16 hexadecimal digits; anything else is refused rather than half-read, since a kid
+ * read wrong would withdraw some other school's key. */
 static bool parse_kid(const char *hex, uint8_t kid[VB_KID_BYTES])
 {
     if (strlen(hex) != 2 * VB_KID_BYTES)
         return false;
     for (int i = 0; i < VB_KID_BYTES; i++) {
-        unsigned value;
-        if (sscanf(hex + 2 * i, "%2x", &value) != 1)
+        int high = hex_digit(hex[2 * i]), low = hex_digit(hex[2 * i + 1]);
+        if (high < 0 || low < 0)
             return false;
-        kid[i] = (uint8_t)value;
+        kid[i] = (uint8_t)(high << 4 | low);
     }
     return true;
 }
@@ -356,7 +372,9 @@ int command_trust_programs(int argc, char **argv)
         }
     }
     fclose(catalog);
-    if (status == 0) {
+    if (status == 0 && list.program_count == before) {
+        printf("%s: nothing new; %s left unchanged\n", a.catalog_path, a.list_path);
+    } else if (status == 0) {
         printf("%s: %zu programs added, %zu in the catalog\n", a.catalog_path, list.program_count - before,
                list.program_count);
         status = save_list(&list, list.sequence + 1, &m, a.list_path, &err);

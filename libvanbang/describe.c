@@ -54,6 +54,20 @@ void vb_describe_hex(const uint8_t *bytes, size_t length, char *out, size_t out_
         used += (size_t)snprintf(out + used, out_size - used, "%02x", bytes[i]);
 }
 
+void vb_describe_record_id(const uint8_t *bytes, size_t length, char *out, size_t out_size)
+{
+    /* vanbang's issuer writes its register sequence number big-endian; show it as that number
+     * (what the register's `show` prints), and anything longer than 8 bytes as hex. */
+    if (length == 0 || length > 8) {
+        vb_describe_hex(bytes, length, out, out_size);
+        return;
+    }
+    uint64_t value = 0;
+    for (size_t i = 0; i < length; i++)
+        value = value << 8 | bytes[i];
+    snprintf(out, out_size, "%llu", (unsigned long long)value);
+}
+
 void vb_describe_credential(const vb_credential *c, bool english, char *out, size_t out_size)
 {
     size_t used = 0;
@@ -89,12 +103,12 @@ void vb_describe_credential(const vb_credential *c, bool english, char *out, siz
     if (c->kind == VB_KIND_COPY)
         snprintf(kind, sizeof kind, "%s %s %u", vb_kind_name(c->kind, english), english ? "no." : "số", c->copy_number);
     if (c->kind == VB_KIND_CORRECTION) {
-        vb_describe_hex(c->supersedes, c->supersedes_length, id, sizeof id);
+        vb_describe_record_id(c->supersedes, c->supersedes_length, id, sizeof id);
         snprintf(kind, sizeof kind, "%s (%s %s)", vb_kind_name(c->kind, english),
                  english ? "replaces record" : "thay bản ghi", id);
     }
     field(out, out_size, &used, english, "Loại bản:", "Kind:", "%s", kind);
-    vb_describe_hex(c->record_id, c->record_id_length, id, sizeof id);
+    vb_describe_record_id(c->record_id, c->record_id_length, id, sizeof id);
     field(out, out_size, &used, english, "Mã bản ghi:", "Record id:", "%s", id);
 }
 

@@ -13,6 +13,9 @@ void vb_describe_credential(const vb_credential *credential, bool english, char 
 /* Short verdict headline: "HỢP LỆ — genuine", "KHÔNG HỢP LỆ — bad signature", … */
 const char *vb_describe_verdict(vb_status status, bool english);
 
+/* Record id as the issuer's sequence number (1 to 8 bytes, big-endian), else as hex. */
+void vb_describe_record_id(const uint8_t *bytes, size_t length, char *out, size_t out_size);
+
 /* Record id as lower-case hex. out needs 2 * VB_MAX_RECORD_ID_BYTES + 1 bytes. */
 void vb_describe_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size);
 

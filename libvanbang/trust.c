@@ -321,6 +321,34 @@ static bool is_ca(X509 *certificate)
     return X509_check_ca(certificate) >= 1;
 }
 
+vb_status vb_trust_check(const vb_trust_list *list, X509 *anchor, vb_error *err)
+{
+    EVP_PKEY *anchor_key = anchor ? X509_get_pubkey(anchor) : NULL;
+    vb_status s = VB_OK;
+    /* Every authority entry must be a CA; every signer must be issued by an authority entry in
+     * force or by the anchor itself, so one signed list cannot smuggle in a stray key. */
+    for (size_t i = 0; i < list->count && s == VB_OK; i++) {
+        const vb_trust_entry *entry = &list->entries[i];
+        if (entry->role == VB_TRUST_ROLE_AUTHORITY) {
+            if (!is_ca(entry->certificate))
+                s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "trust list: authority entry %s is not a CA certificate",
+                            entry->subject);
+            continue;
+        }
+        bool found = anchor_key && issued_by(entry->certificate, anchor, anchor_key);
+        for (size_t a = 0; a < list->count && !found; a++) {
+            const vb_trust_entry *authority = &list->entries[a];
+            found = authority->role == VB_TRUST_ROLE_AUTHORITY && authority->removed_at == 0 &&
+                    issued_by(entry->certificate, authority->certificate, authority->public_key);
+        }
+        if (!found)
+            s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE,
+                        "trust list: signer %s is not issued by any authority of the list", entry->subject);
+    }
+    EVP_PKEY_free(anchor_key);
+    return s;
+}
+
 vb_status vb_trust_parse(const uint8_t *data, size_t length, X509 *const *anchors, size_t anchor_count,
                          uint64_t held_sequence, vb_trust_list *list, vb_error *err)
 {
@@ -367,30 +395,7 @@ vb_status vb_trust_parse(const uint8_t *data, size_t length, X509 *const *anchor
                        (unsigned long long)got, (unsigned long long)held_sequence);
     }
 
-    /* Every authority entry must be a CA; every signer must be issued by an authority entry in
-     * force or by the anchor itself, so one signed list cannot smuggle in a stray key. */
-    for (size_t i = 0; i < list->count; i++) {
-        vb_trust_entry *entry = &list->entries[i];
-        if (entry->role == VB_TRUST_ROLE_AUTHORITY) {
-            if (!is_ca(entry->certificate)) {
-                s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE, "trust list: authority entry %s is not a CA certificate",
-                            entry->subject);
-                break;
-            }
-            continue;
-        }
-        bool found = issued_by(entry->certificate, anchor, anchor_key);
-        for (size_t a = 0; a < list->count && !found; a++) {
-            vb_trust_entry *authority = &list->entries[a];
-            found = authority->role == VB_TRUST_ROLE_AUTHORITY && authority->removed_at == 0 &&
-                    issued_by(entry->certificate, authority->certificate, authority->public_key);
-        }
-        if (!found) {
-            s = vb_fail(err, VB_ERR_TRUST_CERTIFICATE,
-                        "trust list: signer %s is not issued by any authority of the list", entry->subject);
-            break;
-        }
-    }
+    s = vb_trust_check(list, anchor, err);
     EVP_PKEY_free(anchor_key);
     if (s != VB_OK)
         vb_trust_free(list);

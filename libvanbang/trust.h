@@ -62,6 +62,10 @@ typedef struct {
  * `held_sequence` (pass 0 when none is held). On success the list owns its entries. */
 vb_status vb_trust_parse(const uint8_t *data, size_t length, X509 *const *anchors, size_t anchor_count,
                          uint64_t held_sequence, vb_trust_list *list, vb_error *err);
+/* The certificate rules of a list: authority entries are CAs; each signer is issued by an
+ * authority entry in force or by the anchor (which may be NULL). vb_trust_parse applies it;
+ * the authority's tools apply it before signing, so they never publish a list verifiers refuse. */
+vb_status vb_trust_check(const vb_trust_list *list, X509 *anchor, vb_error *err);
 /* The same from a file (limit VB_MAX_TRUST_BYTES). */
 vb_status vb_trust_load_file(const char *path, X509 *const *anchors, size_t anchor_count, uint64_t held_sequence,
                              vb_trust_list *list, vb_error *err);

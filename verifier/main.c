@@ -2,10 +2,12 @@
  * verifier/main.c — vanbang-verifier: checks diplomas offline against a trust list.
  *
  *   vanbang-verifier check --anchor AUTHORITY.crt --trust TRUST.cbor [LINK…]
+ *   vanbang-verifier serve --anchor AUTHORITY.crt --trust TRUST.cbor [--port N]   (serve.c)
  *
- * Verbs are dispatched from a table so the HTTP service can join as `serve`.
+ * Verbs are dispatched from a table.
  */
 #include "describe.h"
+#include "service.h"
 #include "keys.h"
 #include "link.h"
 #include "verify.h"
@@ -54,7 +56,8 @@ static const char main_help[] =
     "    vanbang-verifier VERB [OPTIONS]   (VERB --help for details)\n"
     "\n"
     "VERBS\n"
-    "    check    verify links or records offline against a trust list\n";
+    "    check    verify links or records offline against a trust list\n"
+    "    serve    the HTTP verifier service: the page a QR code opens, a JSON API\n";
 
 typedef struct {
     bool english, quiet;
@@ -76,6 +79,11 @@ static int report(const vb_trust_list *trust, const vb_verification *v, const ch
         printf("  %s: %s [%s]\n", options->english ? "issuer" : "đơn vị cấp", v->signer->organization,
                v->signer->school_code);
     if (v->decoded) {
+        /* A record that failed still shows what it claims, for whoever investigates it, under
+         * a line that says plainly that none of it is vouched for. */
+        if (v->status != VB_OK)
+            printf("  %s\n", options->english ? "NOT VERIFIED — what the record claims, vouched for by nobody:"
+                                               : "KHÔNG XÁC THỰC — nội dung bản ghi tự khai, không ai bảo đảm:");
         vb_describe_credential(&v->credential, options->english, text, sizeof text);
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
             printf("  %s\n", line);
@@ -186,6 +194,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } verbs[] = {
     {"check", command_check},
+    {"serve", command_serve},
 };
 
 int main(int argc, char **argv)

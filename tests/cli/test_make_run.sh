@@ -1,0 +1,84 @@
+#!/bin/sh
+# test_make_run.sh — what `make run` does: scripts/demo.sh on this build, end to end. It writes
+# into $VB_ROOT/demo (recreating it, as `make run` does). Checks that the demo exits 0, draws a
+# QR code on the terminal, verifies every issued record as `ok`, and leaves one PNG and one SVG
+# per graduate in demo/diplomas; zbarimg, when installed, reads the first PNG as its link.
+# Needs env VB_ROOT and VB_BUILD (set by scripts/run-tests.sh).
+set -u
+demo_script="$VB_ROOT/scripts/demo.sh"
+build=$(basename "$VB_BUILD")
+[ -f "$demo_script" ] || { echo "FAIL: $demo_script is missing"; exit 1; }
+[ -x "$VB_BUILD/bin/vanbang-issue" ] || { echo "FAIL: $VB_BUILD/bin is missing; run make first"; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+demo="$VB_ROOT/demo"
+
+checks=0
+failures=0
+failed_names=""
+fail() {
+    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
+    failed_names="$failed_names
+    $(printf "%s" "$*" | head -n 1)"
+}
+pass() { echo "ok: $*"; checks=$((checks + 1)); }
+
+sh "$demo_script" "$build" >"$work/demo.out" 2>"$work/demo.err" </dev/null
+status=$?
+if [ "$status" -eq 0 ]; then pass "sh scripts/demo.sh $build exits 0"; else
+    fail "sh scripts/demo.sh $build exited $status:"; tail -n 20 "$work/demo.out" "$work/demo.err" | sed 's/^/    /'
+fi
+
+# The terminal QR code: step 6 draws it in UTF-8 blocks; a version-1 code already takes 15 rows.
+qr_lines=$(sed -n '/^== 6\./,/^== 7\./p' "$work/demo.out" | grep -c '█')
+[ "$qr_lines" -ge 15 ] && pass "a QR code is drawn on the terminal ($qr_lines lines with █)" ||
+    fail "only $qr_lines lines with █ in step 6"
+
+manifest="$demo/diplomas/manifest.csv"
+if [ -f "$manifest" ]; then
+    rows=$(tail -n +2 "$manifest" | wc -l)
+    [ "$rows" -ge 1 ] && pass "demo/diplomas/manifest.csv lists $rows records" || fail "the manifest is empty"
+    # Step 7: one "ok SERIAL line N" per record, then the full verdict of the first link.
+    sed -n '/^== 7\./,/^== Done/p' "$work/demo.out" >"$work/step7"
+    verdicts=$(grep -cE '^[a-z-]+ [^ ]+ line [0-9]+$' "$work/step7")
+    oks=$(grep -cE '^ok [^ ]+ line [0-9]+$' "$work/step7")
+    [ "$verdicts" -eq "$rows" ] && [ "$oks" -eq "$rows" ] && pass "all $rows records verified ok" ||
+        fail "step 7 printed $verdicts verdicts, $oks ok, for $rows records"
+    tail -n +2 "$manifest" | cut -d, -f3 >"$work/serials"
+    grep -E '^ok [^ ]+ line [0-9]+$' "$work/step7" | cut -d' ' -f2 >"$work/verified-serials"
+    cmp -s "$work/serials" "$work/verified-serials" && pass "each record's serial was verified, in order" ||
+        fail "verified serials differ from the manifest's"
+    grep -q "HỢP LỆ" "$work/step7" && pass "the first link's full verdict is HỢP LỆ" ||
+        fail "no HỢP LỆ verdict in step 7"
+    png=0; svg=0; broken=""
+    for serial in $(cat "$work/serials"); do
+        if [ "$(head -c 8 "$demo/diplomas/$serial.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+        then png=$((png + 1)); else broken="$broken $serial.png"; fi
+        if grep -q "<svg" "$demo/diplomas/$serial.svg" 2>/dev/null; then svg=$((svg + 1)); else
+            broken="$broken $serial.svg"; fi
+    done
+    [ "$png" -eq "$rows" ] && [ "$svg" -eq "$rows" ] &&
+        pass "demo/diplomas has a PNG and an SVG for each of the $rows records" ||
+        fail "$png PNG and $svg SVG for $rows records; missing or broken:$broken"
+    if command -v zbarimg >/dev/null 2>&1; then
+        first=$(sed -n 2p "$manifest")
+        serial=$(printf '%s' "$first" | cut -d, -f3)
+        link=$(printf '%s' "$first" | awk -F, '{ print $NF }')
+        decoded=$(zbarimg --raw -q --nodbus "$demo/diplomas/$serial.png" 2>/dev/null)
+        [ "$decoded" = "$link" ] && pass "zbarimg reads $serial.png as its link" ||
+            fail "zbarimg read $serial.png as '$decoded', not '$link'"
+    fi
+else
+    fail "the demo wrote no $manifest"
+fi
+[ -s "$work/demo.err" ] && { echo "note: the demo wrote to stderr:"; sed 's/^/    /' "$work/demo.err"; }
+
+echo
+echo "$checks checks, $failures failed"
+if [ "$failures" -ne 0 ]; then
+    printf "failed checks:%s\n" "$failed_names"
+    echo "$failures check(s) failed"
+    exit 1
+fi
+echo "the make run demo works end to end"
