@@ -68,6 +68,12 @@ static const struct {
     {VB_ERR_PASSPHRASE, "passphrase"},
     {VB_ERR_KEY, "key"},
     {VB_ERR_CERTIFICATE_REJECTED, "certificate-rejected"},
+    {VB_ERR_STATUS_MALFORMED, "status-malformed"},
+    {VB_ERR_STATUS_ENTRY, "status-entry"},
+    {VB_ERR_STATUS_ORDER, "status-order"},
+    {VB_ERR_STATUS_OLDER, "status-older"},
+    {VB_ERR_STATUS_ORIGIN, "status-origin"},
+    {VB_ERR_STATUS_REFERENCE, "status-reference"},
 };
 
 const char *vb_status_name(vb_status code)

@@ -92,6 +92,16 @@ typedef enum {
     VB_ERR_KEY = 906,                 /* key or certificate file unreadable or of the wrong kind */
     VB_ERR_CERTIFICATE_REJECTED = 907, /* a certificate, chain or CSR fails a check: signature,
                                        * validity, key usage, CA flag, key type, or key mismatch */
+
+    /* 1000s: the status list (revoked and superseded records, statuslist.h, FORMAT.md §11) */
+    VB_ERR_STATUS_MALFORMED = 1000,   /* a payload that is not the map FORMAT.md §11 defines */
+    VB_ERR_STATUS_ENTRY = 1001,       /* an entry with a value outside its set: id 0, state, reason,
+                                       * date, or superseding id */
+    VB_ERR_STATUS_ORDER = 1002,       /* entry record ids not strictly ascending (unsorted or repeated) */
+    VB_ERR_STATUS_OLDER = 1003,       /* sequence number not above the list already held */
+    VB_ERR_STATUS_ORIGIN = 1004,      /* origin is not the school code of the signer certificate */
+    VB_ERR_STATUS_REFERENCE = 1005,   /* a replacement record or decision number that belongs to no
+                                       * fitting entry */
 } vb_status;
 
 /* A failure as a library hands it to a program: the code plus a sentence naming where and what. */
