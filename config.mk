@@ -5,7 +5,7 @@
 
 PREFIX   ?= /usr/local
 CC       ?= cc
-PKGS     := openssl libqrencode sqlite3 libmicrohttpd libcurl libpng
+PKGS     := openssl libqrencode sqlite3 libmicrohttpd libcurl libpng cairo pangocairo
 TESTPKGS := cmocka
 
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

@@ -3,7 +3,9 @@
 # the missing ones with apt-get; otherwise it prints the exact command to run and fails.
 set -u
 PACKAGES="gcc make pkg-config libssl-dev libqrencode-dev libsqlite3-dev libmicrohttpd-dev
-libcurl4-openssl-dev libpng-dev libcmocka-dev libunistring-dev zbar-tools clang libclang-rt-14-dev"
+libcurl4-openssl-dev libpng-dev libcmocka-dev libunistring-dev zbar-tools clang libclang-rt-14-dev
+libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
+curl chromium wrk sqlite3"
 
 missing=""
 for p in $PACKAGES; do
