@@ -2,10 +2,12 @@
  * verifier/main.c — vanbang-verifier: checks diplomas offline against a trust list.
  *
  *   vanbang-verifier check --anchor AUTHORITY.crt --trust TRUST.cbor [LINK…]
+ *   vanbang-verifier serve --anchor AUTHORITY.crt --trust TRUST.cbor [--port N]   (serve.c)
  *
  * Verbs are dispatched from a table.
  */
 #include "describe.h"
+#include "service.h"
 #include "keys.h"
 #include "link.h"
 #include "verify.h"
@@ -54,7 +56,8 @@ static const char main_help[] =
     "    vanbang-verifier VERB [OPTIONS]   (VERB --help for details)\n"
     "\n"
     "VERBS\n"
-    "    check    verify links or records offline against a trust list\n";
+    "    check    verify links or records offline against a trust list\n"
+    "    serve    the HTTP verifier service: the page a QR code opens, a JSON API\n";
 
 typedef struct {
     bool english, quiet;
@@ -191,6 +194,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } verbs[] = {
     {"check", command_check},
+    {"serve", command_serve},
 };
 
 int main(int argc, char **argv)

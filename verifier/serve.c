@@ -1,0 +1,659 @@
+/*
+ * verifier/serve.c — `vanbang-verifier serve`: the public HTTP verifier. This file is the
+ * program's edge: settings from flags and a config file, the anchors and the first trust list
+ * (refusing to start without a valid one), the listening socket, dropping root, the signal
+ * loop that reloads the trust list on SIGHUP and when its file changes, and shutdown.
+ * The daemon itself is http.c.
+ */
+#include "service.h"
+
+#include "keys.h"
+#include "link.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netdb.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+const char serve_help[] =
+    "NAME\n"
+    "    vanbang-verifier serve — the public HTTP verifier a diploma's QR code opens\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    vanbang-verifier serve --anchor FILE --trust FILE [--listen ADDR] [--port N]\n"
+    "                           [--base-url URL] [--threads N] [--user NAME] [--config FILE]\n"
+    "                           [--rate R] [--burst B] [--max-connections-per-ip N]\n"
+    "                           [--max-connections N] [--timeout SECONDS] [--behind-proxy]\n"
+    "                           [--access-log yes|no] [--check-interval SECONDS]\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Serves the page a phone opens from a diploma's QR code (GET /V/DIGITS: the verdict in\n"
+    "    a coloured banner, then the fields as printed and the issuing school; Vietnamese, or\n"
+    "    English with ?lang=en), a JSON API (GET or POST /api/v1/verify), /healthz and\n"
+    "    /metrics (Prometheus). docs/API.md describes every endpoint and code. Needs no network:\n"
+    "    the trust list is a local file.\n"
+    "\n"
+    "    The trust list is checked against the --anchor certificates at start; the service\n"
+    "    refuses to start (exit 2) when it is missing, invalid, unsigned or signed by another\n"
+    "    authority. It is read again on SIGHUP, and when the file changes (its identity, size\n"
+    "    and modification time are looked at every --check-interval seconds). A new list\n"
+    "    replaces the old one only if it is valid and its sequence number is higher; else the\n"
+    "    old list stays in force and the log says why. Requests in flight finish with the list\n"
+    "    they started with; no connection is dropped.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --anchor FILE        certificate (PEM) of an authority whose trust lists are accepted;\n"
+    "                         repeat for several (up to 16). Required.\n"
+    "    --trust FILE         the signed trust list (trust.cbor). Required.\n"
+    "    --listen ADDR        address to listen on: an IPv4 or IPv6 address (default 127.0.0.1;\n"
+    "                         0.0.0.0 or :: for every interface)\n"
+    "    --port N             TCP port (default 8080); 0 picks a free port, printed at start\n"
+    "    --base-url URL       the base URL printed in the QR codes (https://host/V/); its path\n"
+    "                         is served besides /V/ and /v/, in any case\n"
+    "    --threads N          worker threads, each with its own epoll loop (default: one per\n"
+    "                         processor)\n"
+    "    --user NAME          when started as root: switch to this user after opening the\n"
+    "                         socket and reading the files (the trust list must stay readable\n"
+    "                         to it for reloads)\n"
+    "    --config FILE        read settings from FILE first (see CONFIGURATION FILE); options\n"
+    "                         on the command line override it\n"
+    "    --rate R             requests per second each client may make (default 20; 0 turns\n"
+    "                         the limit off); over it the answer is 429 with Retry-After\n"
+    "    --burst B            requests a client may make at once after a pause (default 40)\n"
+    "    --max-connections-per-ip N\n"
+    "                         simultaneous connections from one address (default 32; 0: no\n"
+    "                         limit — needed behind a reverse proxy, whose connections all come\n"
+    "                         from one address)\n"
+    "    --max-connections N  simultaneous connections in all (default 1024)\n"
+    "    --timeout SECONDS    close a connection idle this long (default 10)\n"
+    "    --behind-proxy       trust the X-Real-IP header of connections from loopback (a local\n"
+    "                         reverse proxy) as the client's address, for the rate limit and\n"
+    "                         the /metrics restriction\n"
+    "    --access-log yes|no  one line per request on standard error (default yes): time,\n"
+    "                         method, path with record digits cut to the first 8, status,\n"
+    "                         verdict, microseconds. No address, no name, no query string.\n"
+    "    --check-interval SECONDS\n"
+    "                         how often to look whether the trust list file changed (default\n"
+    "                         1; 0: only on SIGHUP)\n"
+    "\n"
+    "CONFIGURATION FILE\n"
+    "    Lines `key = value`, keys named as the long options without the dashes; `#` starts a\n"
+    "    comment. `anchor` may repeat; `behind-proxy = yes`. Example:\n"
+    "        listen = 127.0.0.1\n"
+    "        port = 8080\n"
+    "        anchor = /etc/vanbang/authority.crt\n"
+    "        trust = /var/lib/vanbang/trust.cbor\n"
+    "        base-url = https://xacthuc.example.edu.vn/V/\n"
+    "\n"
+    "ENDPOINTS\n"
+    "    GET /V/DIGITS[?lang=en]        the verdict page (HTML); 200 for every verdict\n"
+    "    GET /api/v1/verify?link=TEXT   also ?record=DIGITS or ?hex=HEX; JSON\n"
+    "    POST /api/v1/verify            {\"link\": \"…\"} (application/json), the record itself\n"
+    "                                   (application/cbor), or the link (text/plain); ≤ 8 KiB\n"
+    "    GET /healthz                   \"ok\" and the trust list's sequence number\n"
+    "    GET /metrics                   Prometheus text; loopback clients only\n"
+    "\n"
+    "SIGNALS\n"
+    "    SIGHUP reloads the trust list; SIGTERM and SIGINT stop the service.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0 stopped by a signal; 2 usage errors, or a file, trust list or socket that made it\n"
+    "    refuse to start.\n"
+    "\n"
+    "EXAMPLES\n"
+    "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor --port 8080\n"
+    "    vanbang-verifier serve --config /etc/vanbang/verifier.conf\n"
+    "    curl 'http://127.0.0.1:8080/api/v1/verify?link=HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
+
+/* ---------------------------------------------------------------- settings */
+
+typedef enum {
+    SET_LISTEN, SET_PORT, SET_ANCHOR, SET_TRUST, SET_BASE_URL, SET_THREADS, SET_USER, SET_RATE, SET_BURST,
+    SET_PER_IP, SET_MAX_CONNECTIONS, SET_TIMEOUT, SET_BEHIND_PROXY, SET_ACCESS_LOG, SET_CHECK_INTERVAL, SET_CONFIG,
+    SET_HELP,
+} setting_id;
+
+static const struct option long_options[] = {
+    {"listen", required_argument, NULL, SET_LISTEN},
+    {"port", required_argument, NULL, SET_PORT},
+    {"anchor", required_argument, NULL, SET_ANCHOR},
+    {"trust", required_argument, NULL, SET_TRUST},
+    {"base-url", required_argument, NULL, SET_BASE_URL},
+    {"threads", required_argument, NULL, SET_THREADS},
+    {"user", required_argument, NULL, SET_USER},
+    {"rate", required_argument, NULL, SET_RATE},
+    {"burst", required_argument, NULL, SET_BURST},
+    {"max-connections-per-ip", required_argument, NULL, SET_PER_IP},
+    {"max-connections", required_argument, NULL, SET_MAX_CONNECTIONS},
+    {"timeout", required_argument, NULL, SET_TIMEOUT},
+    {"behind-proxy", no_argument, NULL, SET_BEHIND_PROXY},
+    {"access-log", required_argument, NULL, SET_ACCESS_LOG},
+    {"check-interval", required_argument, NULL, SET_CHECK_INTERVAL},
+    {"config", required_argument, NULL, SET_CONFIG},
+    {"help", no_argument, NULL, SET_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static void settings_defaults(serve_settings *settings)
+{
+    memset(settings, 0, sizeof *settings);
+    snprintf(settings->listen, sizeof settings->listen, "127.0.0.1");
+    settings->port = 8080;
+    snprintf(settings->base_path, sizeof settings->base_path, "/V/");
+    long processors = sysconf(_SC_NPROCESSORS_ONLN);
+    settings->threads = processors < 1 ? 1 : processors > 64 ? 64 : (unsigned)processors;
+    settings->rate = 20;
+    settings->burst = 40;
+    settings->per_ip_connections = 32;
+    settings->max_connections = 1024;
+    settings->timeout_seconds = 10;
+    settings->access_log = true;
+    settings->check_interval = 1;
+}
+
+static void settings_free(serve_settings *settings)
+{
+    for (size_t i = 0; i < settings->anchor_count; i++)
+        free(settings->anchors[i]);
+    free(settings->trust_path);
+    free(settings->base_url);
+    free(settings->user);
+}
+
+static bool parse_unsigned(const char *text, unsigned long minimum, unsigned long maximum, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    if (!*text || *text == '-')
+        return false;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno || *end || value < minimum || value > maximum)
+        return false;
+    *out = (unsigned)value;
+    return true;
+}
+
+static bool parse_number(const char *text, double minimum, double maximum, double *out)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (errno || end == text || *end || !(value >= minimum && value <= maximum))
+        return false;
+    *out = value;
+    return true;
+}
+
+static bool parse_yes_no(const char *text, bool *out)
+{
+    if (!strcasecmp(text, "yes") || !strcasecmp(text, "true") || !strcasecmp(text, "on") || !strcmp(text, "1"))
+        return *out = true, true;
+    if (!strcasecmp(text, "no") || !strcasecmp(text, "false") || !strcasecmp(text, "off") || !strcmp(text, "0"))
+        return *out = false, true;
+    return false;
+}
+
+static bool replace_string(char **slot, const char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return false;
+    free(*slot);
+    *slot = copy;
+    return true;
+}
+
+/* Applies one setting; `where` names its source for the message ("--port", "FILE:LINE"). */
+static bool apply_setting(serve_settings *settings, int id, const char *value, const char *where)
+{
+    const char *wrong = NULL;
+    switch (id) {
+    case SET_LISTEN:
+        if (strlen(value) >= sizeof settings->listen)
+            wrong = "an address";
+        else
+            snprintf(settings->listen, sizeof settings->listen, "%s", value);
+        break;
+    case SET_PORT: if (!parse_unsigned(value, 0, 65535, &settings->port)) wrong = "a port 0-65535"; break;
+    case SET_ANCHOR:
+        if (settings->anchor_count == SERVE_MAX_ANCHORS)
+            wrong = "one of at most 16 anchors";
+        else if (!(settings->anchors[settings->anchor_count] = strdup(value)))
+            wrong = "memory";
+        else
+            settings->anchor_count++;
+        break;
+    case SET_TRUST: if (!replace_string(&settings->trust_path, value)) wrong = "memory"; break;
+    case SET_BASE_URL: if (!replace_string(&settings->base_url, value)) wrong = "memory"; break;
+    case SET_THREADS: if (!parse_unsigned(value, 1, 64, &settings->threads)) wrong = "a thread count 1-64"; break;
+    case SET_USER: if (!replace_string(&settings->user, value)) wrong = "memory"; break;
+    case SET_RATE: if (!parse_number(value, 0, 1e6, &settings->rate)) wrong = "a rate 0-1000000"; break;
+    case SET_BURST: if (!parse_number(value, 1, 1e6, &settings->burst)) wrong = "a burst 1-1000000"; break;
+    case SET_PER_IP:
+        if (!parse_unsigned(value, 0, 100000, &settings->per_ip_connections))
+            wrong = "a count 0-100000";
+        break;
+    case SET_MAX_CONNECTIONS:
+        if (!parse_unsigned(value, 1, 100000, &settings->max_connections))
+            wrong = "a count 1-100000";
+        break;
+    case SET_TIMEOUT: if (!parse_unsigned(value, 1, 3600, &settings->timeout_seconds)) wrong = "seconds 1-3600"; break;
+    case SET_BEHIND_PROXY: if (!parse_yes_no(value, &settings->behind_proxy)) wrong = "yes or no"; break;
+    case SET_ACCESS_LOG: if (!parse_yes_no(value, &settings->access_log)) wrong = "yes or no"; break;
+    case SET_CHECK_INTERVAL:
+        if (!parse_unsigned(value, 0, 86400, &settings->check_interval))
+            wrong = "seconds 0-86400";
+        break;
+    default: wrong = "a known setting"; break;
+    }
+    if (wrong) {
+        fprintf(stderr, SERVE_PROGRAM " serve: %s: '%s' is not %s\n", where, value, wrong);
+        return false;
+    }
+    return true;
+}
+
+static char *trim(char *text)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    size_t n = strlen(text);
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r' || text[n - 1] == '\n'))
+        text[--n] = '\0';
+    if (n >= 2 && text[0] == '"' && text[n - 1] == '"') {
+        text[n - 1] = '\0';
+        text++;
+    }
+    return text;
+}
+
+static bool read_config(serve_settings *settings, const char *path)
+{
+    FILE *file = fopen(path, "r");
+    char line[4096], where[512];
+    unsigned number = 0;
+    bool ok = true;
+    if (!file) {
+        fprintf(stderr, SERVE_PROGRAM " serve: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    while (ok && fgets(line, sizeof line, file)) {
+        number++;
+        snprintf(where, sizeof where, "%s:%u", path, number);
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *text = trim(line);
+        if (!*text)
+            continue;
+        char *equals = strchr(text, '=');
+        if (!equals) {
+            fprintf(stderr, SERVE_PROGRAM " serve: %s: expected 'key = value'\n", where);
+            ok = false;
+            break;
+        }
+        *equals = '\0';
+        char *key = trim(text), *value = trim(equals + 1);
+        const struct option *o = long_options;
+        while (o->name && strcmp(o->name, key) != 0)
+            o++;
+        if (!o->name || o->val == SET_CONFIG || o->val == SET_HELP) {
+            fprintf(stderr, SERVE_PROGRAM " serve: %s: unknown setting '%s' (see --help)\n", where, key);
+            ok = false;
+            break;
+        }
+        ok = apply_setting(settings, o->val, value, where);
+    }
+    fclose(file);
+    return ok;
+}
+
+/* Flags first collected, then the config file applied, then the flags over it (anchors given
+ * on the command line replace those of the file). Returns -1 to go on, else an exit status. */
+static int parse_settings(int argc, char **argv, serve_settings *settings)
+{
+    typedef struct {
+        int id;
+        const char *value;
+    } flag;
+    flag *flags = calloc((size_t)argc + 1, sizeof *flags);
+    size_t flag_count = 0;
+    const char *config = NULL;
+    bool anchors_on_command_line = false;
+    int c, status = -1;
+
+    if (!flags)
+        return 2;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        if (c == SET_HELP) {
+            fputs(serve_help, stdout);
+            status = 0;
+            goto done;
+        }
+        if (c == '?' || c == ':') {
+            fputs("Try 'vanbang-verifier serve --help'.\n", stderr);
+            status = 2;
+            goto done;
+        }
+        if (c == SET_CONFIG) {
+            config = optarg;
+            continue;
+        }
+        anchors_on_command_line |= c == SET_ANCHOR;
+        flags[flag_count++] = (flag){c, c == SET_BEHIND_PROXY ? "yes" : optarg};
+    }
+    if (optind < argc) {
+        fprintf(stderr, SERVE_PROGRAM " serve: unexpected argument '%s'. Try --help.\n", argv[optind]);
+        status = 2;
+        goto done;
+    }
+    if (config && !read_config(settings, config)) {
+        status = 2;
+        goto done;
+    }
+    if (anchors_on_command_line) {
+        for (size_t i = 0; i < settings->anchor_count; i++)
+            free(settings->anchors[i]);
+        settings->anchor_count = 0;
+    }
+    for (size_t i = 0; i < flag_count; i++) {
+        char where[64];
+        const struct option *o = long_options;
+        while (o->name && o->val != flags[i].id)
+            o++;
+        snprintf(where, sizeof where, "--%s", o->name ? o->name : "?");
+        if (!apply_setting(settings, flags[i].id, flags[i].value, where)) {
+            status = 2;
+            goto done;
+        }
+    }
+    if (settings->anchor_count == 0 || !settings->trust_path) {
+        fprintf(stderr, SERVE_PROGRAM " serve: --anchor and --trust are required (on the command line or in "
+                        "--config). Try --help.\n");
+        status = 2;
+        goto done;
+    }
+    if (settings->base_url) {
+        char canonical[VB_MAX_LINK_CHARS + 1];
+        vb_error err = {0};
+        if (vb_link_canonical_base(settings->base_url, canonical, sizeof canonical, NULL, &err) != VB_OK) {
+            fprintf(stderr, SERVE_PROGRAM " serve: --base-url: %s\n", err.message);
+            status = 2;
+            goto done;
+        }
+        const char *path = strchr(strstr(settings->base_url, "://") + 3, '/');
+        if (!path || strlen(path) >= sizeof settings->base_path) {
+            fprintf(stderr, SERVE_PROGRAM " serve: --base-url: the path is missing or too long\n");
+            status = 2;
+            goto done;
+        }
+        snprintf(settings->base_path, sizeof settings->base_path, "%s", path);
+    }
+done:
+    free(flags);
+    return status;
+}
+
+/* ---------------------------------------------------------------- socket and privileges */
+
+/* Binds and listens; prints nothing. Returns the socket or -1 with message set. */
+static int open_socket(const serve_settings *settings, char *message, size_t message_size)
+{
+    struct addrinfo hints = {0}, *found = NULL;
+    char port[8];
+    const char *host = strcmp(settings->listen, "localhost") == 0 ? "127.0.0.1" : settings->listen;
+    char bare[64];
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') { /* [::1] */
+        snprintf(bare, sizeof bare, "%.*s", (int)(n - 2), host + 1);
+        host = bare;
+    }
+    snprintf(port, sizeof port, "%u", settings->port);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    int e = getaddrinfo(host, port, &hints, &found);
+    if (e != 0) {
+        snprintf(message, message_size, "--listen %s: not an IPv4 or IPv6 address (%s)", settings->listen,
+                 gai_strerror(e));
+        return -1;
+    }
+    int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        snprintf(message, message_size, "cannot listen on %s port %u: %s", settings->listen, settings->port,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(found);
+        return -1;
+    }
+    freeaddrinfo(found);
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    return fd;
+}
+
+static void describe_socket(int fd, char *out, size_t out_size)
+{
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) == 0) {
+        if (address.ss_family == AF_INET) {
+            struct sockaddr_in *in = (struct sockaddr_in *)&address;
+            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+            port = ntohs(in->sin_port);
+        } else if (address.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&address;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            port = ntohs(in6->sin6_port);
+            snprintf(out, out_size, "[%s]:%u", host, port);
+            return;
+        }
+    }
+    snprintf(out, out_size, "%s:%u", host, port);
+}
+
+static int drop_privileges(const char *user)
+{
+    if (geteuid() != 0) {
+        struct passwd *self = getpwuid(geteuid());
+        if (self && strcmp(self->pw_name, user) == 0)
+            return 0;
+        fprintf(stderr, SERVE_PROGRAM " serve: --user %s needs the service to be started as root\n", user);
+        return 2;
+    }
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, SERVE_PROGRAM " serve: --user %s: no such user\n", user);
+        return 2;
+    }
+    if (pw->pw_uid == 0) {
+        fprintf(stderr, SERVE_PROGRAM " serve: --user %s is root; name an unprivileged user\n", user);
+        return 2;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, SERVE_PROGRAM " serve: cannot switch to user %s: %s\n", user, strerror(errno));
+        return 2;
+    }
+    if (setuid(0) == 0) { /* must be impossible now */
+        fprintf(stderr, SERVE_PROGRAM " serve: still able to regain root after switching to %s\n", user);
+        return 2;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- the service's life */
+
+static void log_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *format, ...)
+{
+    char line[1024], stamp[32];
+    http_flush_log(); /* the access lines before this one go out first */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int n = snprintf(line, sizeof line, "%s " SERVE_PROGRAM ": ", stamp);
+    va_list ap;
+    va_start(ap, format);
+    n += vsnprintf(line + n, sizeof line - (size_t)n, format, ap);
+    va_end(ap);
+    if ((size_t)n >= sizeof line - 1)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+        /* nowhere left to say it */
+    }
+}
+
+/* 'sha256-…' of the inline style sheet, for the Content-Security-Policy. */
+static bool style_hash(char *out, size_t out_size)
+{
+    unsigned char digest[32];
+    unsigned int digest_length = 0;
+    unsigned char base64[48]; /* 44 characters and a NUL for 32 bytes */
+    const char *style = page_style();
+    if (!EVP_Digest(style, strlen(style), digest, &digest_length, EVP_sha256(), NULL) || digest_length != 32)
+        return false;
+    EVP_EncodeBlock(base64, digest, 32);
+    snprintf(out, out_size, "'sha256-%.44s'", (const char *)base64);
+    return true;
+}
+
+static void reload(service *s, const char *why)
+{
+    char message[600];
+    reload_result result = trust_store_reload(&s->trust, message, sizeof message);
+    log_line("%s: %s", why, message);
+    (void)result;
+}
+
+int command_serve(int argc, char **argv)
+{
+    service *s = calloc(1, sizeof *s);
+    X509 *anchors[SERVE_MAX_ANCHORS] = {0};
+    struct MHD_Daemon *daemon = NULL;
+    int fd = -1, status = 2;
+    bool trust_open = false;
+    char message[512], hash[80], where[80];
+    vb_error err = {0};
+
+    if (!s) {
+        fprintf(stderr, SERVE_PROGRAM " serve: out of memory\n");
+        return 2;
+    }
+    settings_defaults(&s->settings);
+    int parsed = parse_settings(argc, argv, &s->settings);
+    if (parsed >= 0) {
+        status = parsed;
+        goto done;
+    }
+    serve_settings *settings = &s->settings;
+
+    for (size_t i = 0; i < settings->anchor_count; i++)
+        if (vb_cert_load(settings->anchors[i], &anchors[i], &err) != VB_OK) {
+            fprintf(stderr, SERVE_PROGRAM " serve: --anchor: %s\n", err.message);
+            goto done;
+        }
+    if (trust_store_open(&s->trust, settings->trust_path, anchors, settings->anchor_count, &err) != VB_OK) {
+        fprintf(stderr, SERVE_PROGRAM " serve: refusing to start: trust list %s: %s (%s)\n", settings->trust_path,
+                err.message, vb_status_name(err.code));
+        goto done;
+    }
+    trust_open = true;
+    if (!style_hash(hash, sizeof hash)) {
+        fprintf(stderr, SERVE_PROGRAM " serve: cannot hash the style sheet\n");
+        goto done;
+    }
+    snprintf(s->content_security_policy, sizeof s->content_security_policy,
+             "default-src 'none'; style-src %s; img-src 'none'; base-uri 'none'; form-action 'none'; "
+             "frame-ancestors 'none'",
+             hash);
+    metrics_init(&s->metrics);
+    if (settings->rate > 0 && !(s->limiter = ratelimit_create(settings->rate, settings->burst))) {
+        fprintf(stderr, SERVE_PROGRAM " serve: out of memory for the rate limiter\n");
+        goto done;
+    }
+
+    if ((fd = open_socket(settings, message, sizeof message)) < 0) {
+        fprintf(stderr, SERVE_PROGRAM " serve: %s\n", message);
+        goto done;
+    }
+    if (settings->user) {
+        if ((status = drop_privileges(settings->user)) != 0)
+            goto done;
+        status = 2;
+    } else if (geteuid() == 0) {
+        log_line("warning: running as root; give --user NAME to drop privileges");
+    }
+
+    /* Every thread started from here on inherits this mask: only the loop below takes the
+     * signals, synchronously, so no handler runs inside a worker. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGHUP);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!(daemon = http_start(s, fd, message, sizeof message))) {
+        fprintf(stderr, SERVE_PROGRAM " serve: %s\n", message);
+        goto done;
+    }
+    describe_socket(fd, where, sizeof where);
+    trust_snapshot *first = trust_store_acquire(&s->trust);
+    log_line("listening on %s (trust list sequence %llu, %zu entries; %u threads; rate %g/s burst %g)", where,
+             (unsigned long long)first->list.sequence, first->list.count, settings->threads, settings->rate,
+             settings->burst);
+    trust_snapshot_release(first);
+
+    for (unsigned idle_seconds = 0;;) {
+        struct timespec one_second = {1, 0};
+        int signal_number = sigtimedwait(&signals, NULL, &one_second);
+        http_flush_log();
+        if (signal_number == SIGTERM || signal_number == SIGINT) {
+            log_line("stopping on %s", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (signal_number == SIGHUP) {
+            reload(s, "SIGHUP");
+        } else if (signal_number < 0 && settings->check_interval && ++idle_seconds >= settings->check_interval) {
+            idle_seconds = 0;
+            if (trust_store_file_changed(&s->trust))
+                reload(s, "file changed");
+        }
+    }
+    status = 0;
+
+done:
+    http_stop(daemon);
+    if (fd >= 0)
+        close(fd);
+    if (trust_open)
+        trust_store_close(&s->trust);
+    ratelimit_free(s->limiter);
+    for (size_t i = 0; i < SERVE_MAX_ANCHORS; i++)
+        X509_free(anchors[i]);
+    settings_free(&s->settings);
+    free(s);
+    return status;
+}

@@ -1,0 +1,228 @@
+/*
+ * service.h — the HTTP verifier service, `vanbang-verifier serve`: what its files share.
+ *
+ *   serve.c      settings (flags and config file), socket, privileges, signals, reloads
+ *   http.c       libmicrohttpd daemon: routing, limits, headers, access log
+ *   http_page.c  the HTML verdict page (Vietnamese, English)
+ *   http_json.c  the JSON API answer and the JSON request body
+ *   check.c      one verification against the current trust list → verdict
+ *   trust_store.c  the trust list in force, swapped atomically on reload
+ *   ratelimit.c  per-client token buckets
+ *   metrics.c    counters and the Prometheus text
+ *   text.c       a growable text buffer with escaping appenders
+ *
+ * The record format and its checks are the library's (verify.h); nothing here knows CBOR.
+ */
+#ifndef VERIFIER_SERVICE_H
+#define VERIFIER_SERVICE_H
+
+#include "verify.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define SERVE_PROGRAM "vanbang-verifier"
+#define SERVE_MAX_ANCHORS 16
+#define SERVE_MAX_BODY_BYTES 8192       /* a POST body: a link is at most 4096 characters */
+/* The request target: the longest link, percent-encoded base and all, after the API path. */
+#define SERVE_MAX_URI_CHARS (VB_MAX_LINK_CHARS + 256)
+#define SERVE_MEMORY_PER_CONNECTION (20u * 1024) /* request line + headers + response headers */
+
+/* ---------------------------------------------------------------- text.c */
+
+/* A growable NUL-terminated buffer. Appending never fails loudly: on allocation failure the
+ * buffer is marked failed and later appends do nothing, so renderers stay straight-line code
+ * and the caller checks `failed` once. */
+typedef struct {
+    char *data;
+    size_t length, capacity;
+    bool failed;
+} text_buffer;
+
+void text_init(text_buffer *text, size_t capacity);
+void text_free(text_buffer *text);
+void text_append(text_buffer *text, const char *bytes, size_t length);
+void text_puts(text_buffer *text, const char *string);
+void text_printf(text_buffer *text, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void text_html(text_buffer *text, const char *string);        /* HTML-escaped (html.h) */
+void text_json_string(text_buffer *text, const char *string); /* "…", JSON-escaped; NULL → null */
+
+/* Dates for people and for machines. */
+void text_date_dmy_from_days(char out[16], int32_t days);      /* 30/06/2026 */
+void text_date_iso_from_days(char out[16], int32_t days);      /* 2026-06-30 */
+void text_date_dmy_from_time(char out[16], int64_t seconds);   /* 30/06/2026 (UTC) */
+void text_time_iso(char out[32], int64_t seconds);             /* 2026-06-30T08:00:00Z */
+
+/* ---------------------------------------------------------------- verdicts (check.c) */
+
+/* What a person must understand, in a few words. Several library statuses share one verdict
+ * (every malformed record is "unreadable"); the JSON API gives both. Revocation and correction
+ * (the school's status list, issue 3) will add verdicts here and be looked up in check.c. */
+typedef enum {
+    VERDICT_VALID,
+    VERDICT_UNKNOWN_ISSUER,
+    VERDICT_SIGNER_NOT_VALID,
+    VERDICT_SIGNER_REMOVED,
+    VERDICT_INVALID_SIGNATURE,
+    VERDICT_UNREADABLE,
+    VERDICT_ERROR, /* the verifier itself failed (out of memory, crypto library) */
+    VERDICT_COUNT
+} verdict;
+
+const char *verdict_name(verdict v); /* "valid", "unknown-issuer", … (stable, docs/API.md) */
+verdict verdict_of_status(vb_status status);
+
+/* ---------------------------------------------------------------- trust_store.c */
+
+/* One loaded trust list. Requests hold a reference while they use it (a verification keeps
+ * pointers into its entries), so a reload never frees a list a request is reading. */
+typedef struct {
+    vb_trust_list list;
+    uint8_t *bytes; /* the file as read, to tell "unchanged" from "refused" on reload */
+    size_t length;
+    int64_t loaded_at;
+    atomic_uint references;
+} trust_snapshot;
+
+typedef struct {
+    pthread_mutex_t lock;   /* guards `current` only: taken for a pointer copy and a count */
+    trust_snapshot *current;
+    const char *path;
+    X509 *const *anchors;
+    size_t anchor_count;
+    struct stat seen;       /* the file as it was at the last load attempt */
+    atomic_ulong reloads_ok, reloads_failed;
+    atomic_llong last_failure_at;
+} trust_store;
+
+typedef enum { RELOAD_SWAPPED, RELOAD_UNCHANGED, RELOAD_REFUSED } reload_result;
+
+/* Loads the first list; anything but a valid signed list is refused (the service must not
+ * start without one). */
+vb_status trust_store_open(trust_store *store, const char *path, X509 *const *anchors, size_t anchor_count,
+                           vb_error *err);
+void trust_store_close(trust_store *store);
+trust_snapshot *trust_store_acquire(trust_store *store);
+void trust_snapshot_release(trust_snapshot *snapshot);
+/* True when the file's identity, size or modification time differs from the last attempt. */
+bool trust_store_file_changed(trust_store *store);
+/* Reads the file again; swaps in the new list only when it is valid and newer. `message`
+ * says what happened, for the log. Only one thread (serve.c's signal loop) calls this. */
+reload_result trust_store_reload(trust_store *store, char *message, size_t message_size);
+
+/* ---------------------------------------------------------------- ratelimit.c */
+
+typedef struct ratelimiter ratelimiter;
+
+/* rate: requests per second a client earns; burst: the most it may save up. */
+ratelimiter *ratelimit_create(double rate, double burst);
+void ratelimit_free(ratelimiter *limiter);
+/* Takes one token for `client` (16 bytes: an IPv6 address, IPv4 mapped). False when the bucket
+ * is empty; *retry_after then gets the whole seconds until a token is back (at least 1). */
+bool ratelimit_take(ratelimiter *limiter, const uint8_t client[16], int64_t now_microseconds,
+                    unsigned *retry_after);
+
+/* ---------------------------------------------------------------- metrics.c */
+
+#define METRICS_LATENCY_BUCKETS 12
+#define METRICS_STATUS_SLOTS 13 /* 11 statuses, none, other */
+
+typedef struct {
+    atomic_ulong by_status[METRICS_STATUS_SLOTS];
+    atomic_ulong by_verdict[VERDICT_COUNT];
+    atomic_ulong latency_buckets[METRICS_LATENCY_BUCKETS]; /* cumulative counts are made when rendering */
+    atomic_ulong latency_count;
+    atomic_ullong latency_sum_microseconds;
+    atomic_ulong rate_limited;
+    int64_t started_at;
+} metrics;
+
+void metrics_init(metrics *m);
+/* verdict_index < 0: the request verified nothing. */
+void metrics_observe(metrics *m, unsigned http_status, int verdict_index, uint64_t microseconds);
+void metrics_render(metrics *m, trust_store *trust, text_buffer *out);
+
+/* ---------------------------------------------------------------- settings (serve.c) */
+
+typedef struct {
+    char listen[64];
+    unsigned port;
+    char *anchors[SERVE_MAX_ANCHORS];
+    size_t anchor_count;
+    char *trust_path;
+    char *base_url;
+    char base_path[256];            /* the path of base_url, e.g. "/V/" */
+    unsigned threads;
+    char *user;
+    double rate, burst;             /* rate 0: no rate limit */
+    unsigned per_ip_connections;    /* 0: no limit */
+    unsigned max_connections;
+    unsigned timeout_seconds;
+    bool behind_proxy;              /* take the client address from X-Real-IP of a loopback peer */
+    bool access_log;
+    unsigned check_interval;        /* seconds between looks at the trust list file; 0: SIGHUP only */
+} serve_settings;
+
+/* ---------------------------------------------------------------- the service */
+
+typedef struct {
+    serve_settings settings;
+    trust_store trust;
+    ratelimiter *limiter;           /* NULL when rate is 0 */
+    metrics metrics;
+    char content_security_policy[256];
+} service;
+
+/* ---------------------------------------------------------------- check.c */
+
+/* One verification and the trust list it was made against (held until check_done). */
+typedef struct {
+    vb_verification verification;
+    verdict verdict;
+    trust_snapshot *trust;
+} check_result;
+
+void check_link(service *s, const char *text, size_t length, check_result *result);
+void check_record(service *s, const uint8_t *record, size_t length, check_result *result);
+void check_done(check_result *result);
+
+/* ---------------------------------------------------------------- http.c */
+
+struct MHD_Daemon;
+/* Starts the daemon on an already bound, listening socket. NULL on failure (message says why). */
+struct MHD_Daemon *http_start(service *s, int listen_socket, char *message, size_t message_size);
+void http_stop(struct MHD_Daemon *daemon);
+/* Writes out the access lines gathered so far (serve.c calls it every second). */
+void http_flush_log(void);
+
+/* ---------------------------------------------------------------- http_page.c */
+
+/* The inline style sheet: its SHA-256 goes into the Content-Security-Policy. */
+const char *page_style(void);
+void page_verdict(const check_result *check, bool english, text_buffer *out);
+void page_home(const serve_settings *settings, bool english, text_buffer *out);
+void page_error(unsigned http_status, bool english, text_buffer *out);
+
+/* ---------------------------------------------------------------- http_json.c */
+
+void json_verdict(const check_result *check, text_buffer *out);
+void json_error(unsigned http_status, const char *message, text_buffer *out);
+
+/* What a POST body of application/json asks to verify: exactly one of "link", "record"
+ * (digits) or "hex" (the record's bytes). */
+typedef enum { JSON_ASK_NONE, JSON_ASK_LINK, JSON_ASK_HEX } json_ask_kind;
+/* Parses body; on success *value is a malloc'd NUL-terminated string (free it). On failure
+ * returns false and message says what is wrong with the body. */
+bool json_parse_request(const char *body, size_t length, json_ask_kind *kind, char **value, char *message,
+                        size_t message_size);
+
+/* ---------------------------------------------------------------- serve.c */
+
+int command_serve(int argc, char **argv);
+extern const char serve_help[];
+
+#endif
