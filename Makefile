@@ -4,7 +4,7 @@
 #   make test       set up, build, run every unit and CLI test
 #   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
-#   make bench      print benchmark figures beside their references
+#   make bench      print benchmark figures beside their references (record format, verifier)
 include config.mk
 
 LIB_SRC  := $(wildcard libvanbang/*.c)
@@ -72,6 +72,8 @@ fuzz: $(FUZZ_BIN)
 
 bench: all
 	@sh scripts/bench.sh $(BUILD)
+	@echo
+	@sh scripts/bench-verifier.sh $(BUILD)
 
 # Regenerates tests/vectors/ from the committed test keys (the files are committed; run on purpose).
 vectors: all
