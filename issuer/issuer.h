@@ -4,10 +4,17 @@
 #ifndef VB_ISSUER_H
 #define VB_ISSUER_H
 
+#include "cose.h"
+#include "qr.h"
+#include "record.h"
+#include "register.h"
+#include "roster.h"
+#include "trust.h"
 #include "vanbang.h"
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define ISSUER_PROGRAM "vanbang-issue"
 #define ISSUER_EXIT_OK 0
@@ -18,6 +25,18 @@ int issuer_sign(int argc, char **argv);
 int issuer_qr(int argc, char **argv);
 int issuer_sample_roster(int argc, char **argv);
 int issuer_programs(int argc, char **argv);
+int issuer_print(int argc, char **argv); /* print.c */
+/* The register (register_cli.c, life.c, view.c, backup.c). */
+int issuer_init(int argc, char **argv);
+int issuer_issue(int argc, char **argv);
+int issuer_revoke(int argc, char **argv);
+int issuer_correct(int argc, char **argv);
+int issuer_copy(int argc, char **argv);
+int issuer_show(int argc, char **argv);
+int issuer_search(int argc, char **argv);
+int issuer_export(int argc, char **argv);
+int issuer_backup(int argc, char **argv);
+int issuer_restore(int argc, char **argv);
 
 /* "college" → VB_TYPE_COLLEGE …; 0 if unknown. */
 int issuer_parse_type(const char *name);
@@ -40,5 +59,79 @@ typedef struct {
 void issuer_progress_start(issuer_progress *progress, const char *label, uint64_t total);
 void issuer_progress_update(issuer_progress *progress, uint64_t done);
 void issuer_progress_finish(issuer_progress *progress);
+
+/* ---- Shared by the verbs that sign (batch.c) ---- */
+bool issuer_parse_unsigned(const char *text, unsigned long long max, unsigned long long *value);
+int32_t issuer_today(void); /* days since 1970, local date */
+
+/* Pass one over a roster: every row checked, then every note printed to stderr, then what
+ * `check` wrote to `messages` for the clean rows it was given (it returns how many problems it
+ * found, or -1 with err set for a failure). Returns the number of rows, or -1 with err set:
+ * VB_ERR_CLAIM_RANGE when there were problems (nothing may be issued). */
+typedef long (*issuer_row_check)(void *context, const vb_roster_row *row, FILE *messages, vb_error *err);
+long long issuer_validate_roster(const char *path, int type, int32_t issue_date, issuer_row_check check,
+                                 void *context, vb_error *err);
+
+/* Loads the certificate and the encrypted key (passphrase asked once), checks they match, and
+ * readies signer; school_code receives the certificate's serialNumber. */
+vb_status issuer_unlock_key(const char *cert_path, const char *key_path, int passphrase_fd, vb_cose_signer *signer,
+                            char school_code[VB_MAX_SCHOOL_CODE_BYTES + 1], vb_error *err);
+/* The trust list (for its national program catalog), checked against the anchor. */
+vb_status issuer_load_catalog(const char *trust, const char *anchor_path, vb_trust_list *catalog, vb_error *err);
+/* Leaves the program name to the catalog when it gives exactly this name for this code. */
+void issuer_apply_catalog(const vb_trust_list *catalog, vb_credential *credential);
+
+/* A file name from a serial number: anything but letters, digits, '.', '-' and '_' becomes '_'. */
+void issuer_file_stem(const char *serial, char *out, size_t size);
+vb_status issuer_link(const char *base_url, const uint8_t *record, size_t record_length, char *link, size_t link_size,
+                      vb_error *err);
+/* Draws the link's QR code into png_path and/or svg_path (NULL: not wanted); *version (may be
+ * NULL) receives the QR version. durable: each file written atomically and synced (temporary
+ * name, fsync, rename). Not durable: written straight to the path, unsynced — for pending files
+ * that a single syncfs makes durable before they count (issue's batch). */
+vb_status issuer_write_pictures(const char *link, QRecLevel level, const char *png_path, const char *svg_path,
+                                bool durable, int *version, vb_error *err);
+int issuer_make_directory(const char *path);
+void issuer_csv_field(FILE *out, const char *text);
+void issuer_manifest_header(FILE *out);
+void issuer_manifest_line(FILE *out, const vb_credential *credential, size_t record_length, int version,
+                          const char *link);
+
+typedef struct {
+    uint64_t count;
+    size_t size_total, size_min, size_max;
+    int version_min, version_max;
+} issuer_stats;
+void issuer_stats_add(issuer_stats *stats, size_t record_length, int version);
+
+/* Finds the character column of a field of a roster row, for FILE:LINE:COLUMN messages about
+ * rows the reader found clean: a second read of the file that only moves forward, so finding
+ * columns for rows in file order costs one pass. The field is found by its value as the reader
+ * gives it (NFC, spaces collapsed); column 1 when it is not found. */
+typedef struct {
+    FILE *file;
+    uint64_t line;
+    char *text;
+    size_t capacity;
+    char separator;
+} issuer_roster_cursor;
+bool issuer_cursor_open(issuer_roster_cursor *cursor, const char *path);
+uint64_t issuer_cursor_column(issuer_roster_cursor *cursor, uint64_t line, const char *value);
+void issuer_cursor_close(issuer_roster_cursor *cursor);
+
+/* ---- Shared by the register verbs (register_cli.c) ---- */
+/* The person entering a register event: --actor, else the login name. */
+const char *issuer_actor(const char *given, char *out, size_t out_size);
+/* Refuses a certificate of another school than the register's. */
+vb_status issuer_check_school(vb_register *reg, const char *certificate_code, vb_error *err);
+/* Signs a checkpoint of the register's log as it stands in the open transaction and keeps it. */
+vb_status issuer_sign_checkpoint(vb_register *reg, vb_cose_signer *signer, const char *school_code,
+                                 vb_log_checkpoint *checkpoint, vb_error *err);
+/* The record a verb acts on: record_option when given, else the current record of the
+ * credential with this serial. */
+vb_status issuer_locate(vb_register *reg, const char *serial, uint64_t record_option, uint64_t *record_id,
+                        vb_error *err);
+void issuer_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size);
+vb_status issuer_sha256_file(const char *path, uint8_t digest[32], vb_error *err);
 
 #endif

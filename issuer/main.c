@@ -15,10 +15,21 @@ static const char main_help[] =
     "    vanbang-issue VERB [OPTIONS]      (vanbang-issue VERB --help for each)\n"
     "\n"
     "VERBS\n"
-    "    sign            validate a roster, sign one record per graduate, write QR codes\n"
+    "    init            create the school's original register (sổ gốc)\n"
+    "    issue           issue a roster into the register: numbered, signed, QR codes, all or nothing\n"
+    "    revoke          revoke a credential (thu hồi) by decision\n"
+    "    correct         issue a correcting record that supersedes the current one (chỉnh sửa)\n"
+    "    copy            issue a copy from the register (bản sao từ sổ gốc)\n"
+    "    show            a credential's records, state and history\n"
+    "    search          find credentials by name, serial or date of birth\n"
+    "    export          the register as CSV, for the publication duty\n"
+    "    backup          a consistent copy of the live register, with its SHA-256\n"
+    "    restore         bring a register back from a backup\n"
+    "    sign            sign a roster without a register (numbers from options)\n"
     "    qr              draw the QR code of a link: terminal, PNG or SVG\n"
     "    sample-roster   write a realistic roster from a seeded generator (demos, benchmarks)\n"
     "    programs        list a roster's programs as a catalog for the trust list\n"
+    "    print           print a signed batch to PDF through a template (overlay or full sheet)\n"
     "\n"
     "ENVIRONMENT\n"
     "    VANBANG_PASSPHRASE   passphrase of the school key (else --passphrase-fd, else a prompt)\n"
@@ -30,10 +41,21 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } verbs[] = {
+    {"init", issuer_init},
+    {"issue", issuer_issue},
+    {"revoke", issuer_revoke},
+    {"correct", issuer_correct},
+    {"copy", issuer_copy},
+    {"show", issuer_show},
+    {"search", issuer_search},
+    {"export", issuer_export},
+    {"backup", issuer_backup},
+    {"restore", issuer_restore},
     {"sign", issuer_sign},
     {"qr", issuer_qr},
     {"sample-roster", issuer_sample_roster},
     {"programs", issuer_programs},
+    {"print", issuer_print},
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "link.h"
 #include "qr.h"
 #include "record.h"
+#include "register.h"
 #include "roster.h"
 #include "trust.h"
 
@@ -94,17 +95,6 @@ typedef struct {
     int passphrase_fd;
 } sign_options;
 
-static bool parse_unsigned(const char *text, unsigned long long max, unsigned long long *value)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || end == text || *end || text[0] == '-' || v > max)
-        return false;
-    *value = v;
-    return true;
-}
-
 static int usage(const char *message, const char *value)
 {
     fprintf(stderr, ISSUER_PROGRAM " sign: %s%s%s%s. Try 'vanbang-issue sign --help'.\n", message,
@@ -137,10 +127,7 @@ static int parse_options(int argc, char **argv, sign_options *o)
     o->first_number = 1;
     o->png = o->svg = true;
     o->passphrase_fd = -1;
-    time_t now = time(NULL);
-    struct tm local;
-    localtime_r(&now, &local);
-    o->issue_date = vb_days_from_civil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+    o->issue_date = issuer_today();
 
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         switch (c) {
@@ -162,17 +149,17 @@ static int parse_options(int argc, char **argv, sign_options *o)
                 return usage("--issue-date needs a real date as dd/mm/yyyy, not", optarg);
             break;
         case 'n':
-            if (!parse_unsigned(optarg, UINT32_MAX, &number) || number == 0)
+            if (!issuer_parse_unsigned(optarg, UINT32_MAX, &number) || number == 0)
                 return usage("--first-number needs a number from 1, not", optarg);
             o->first_number = (uint32_t)number;
             break;
         case 'y':
-            if (!parse_unsigned(optarg, 2199, &number) || number < 1950)
+            if (!issuer_parse_unsigned(optarg, 2199, &number) || number < 1950)
                 return usage("--register-year needs a year from 1950 to 2199, not", optarg);
             o->register_year = (unsigned)number;
             break;
         case 'i':
-            if (!parse_unsigned(optarg, UINT64_MAX >> 1, &number) || number == 0)
+            if (!issuer_parse_unsigned(optarg, UINT64_MAX >> 1, &number) || number == 0)
                 return usage("--first-record-id needs a number from 1, not", optarg);
             o->first_record_id = number;
             break;
@@ -188,7 +175,7 @@ static int parse_options(int argc, char **argv, sign_options *o)
                                "VANBANG_PASSPHRASE", NULL);
         case 'f':
             /* The value is not echoed: it may be a mistyped secret. */
-            if (!parse_unsigned(optarg, 1023, &number))
+            if (!issuer_parse_unsigned(optarg, 1023, &number))
                 return usage("--passphrase-fd needs a file descriptor number", NULL);
             o->passphrase_fd = (int)number;
             break;
@@ -221,72 +208,6 @@ static int parse_options(int argc, char **argv, sign_options *o)
     return 0;
 }
 
-/* Pass one: every row checked; all problems printed. Returns the number of rows, or -1. */
-static long long validate_roster(const sign_options *o, vb_error *err)
-{
-    vb_roster_options options;
-    vb_roster_reader *reader;
-    vb_roster_row *row = malloc(sizeof *row);
-    bool has_row = true;
-    long long rows = -1;
-
-    vb_roster_options_init(&options, o->type, o->issue_date);
-    if (!row) {
-        vb_fail(err, VB_ERR_NOMEM, "out of memory");
-        return -1;
-    }
-    if (vb_roster_open(o->roster, &options, &reader, err) != VB_OK) {
-        free(row);
-        return -1;
-    }
-    while (has_row && vb_roster_next(reader, row, &has_row, err) == VB_OK)
-        ;
-    if (has_row) { /* stopped by a failure */
-        vb_roster_close(reader);
-        free(row);
-        return -1;
-    }
-    for (size_t i = 0; i < vb_roster_note_count(reader); i++)
-        fprintf(stderr, "%s\n", vb_roster_note_at(reader, i)->text);
-    size_t problems = vb_roster_problem_count(reader);
-    if (problems) /* a refusal (exit 1), not a usage error */
-        vb_fail(err, VB_ERR_CLAIM_RANGE, "%s: %zu problem%s; nothing was issued", o->roster, problems,
-                problems == 1 ? "" : "s");
-    else
-        rows = (long long)vb_roster_row_count(reader);
-    vb_roster_close(reader);
-    free(row);
-    return rows;
-}
-
-/* A file name from a serial number: anything but letters, digits, '.', '-' and '_' becomes '_'. */
-static void file_stem(const char *serial, char *out, size_t size)
-{
-    size_t i = 0;
-    for (; serial[i] && i + 1 < size; i++) {
-        char c = serial[i];
-        bool plain = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
-                     c == '_' || (c == '.' && i > 0);
-        out[i] = plain ? c : '_';
-    }
-    out[i] = '\0';
-}
-
-static void csv_field(FILE *out, const char *text)
-{
-    if (!strpbrk(text, ",\"\r\n")) {
-        fputs(text, out);
-        return;
-    }
-    fputc('"', out);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 typedef struct {
     sign_options options;
     vb_cose_signer signer;
@@ -295,8 +216,7 @@ typedef struct {
     vb_trust_list catalog; /* only its programs are used */
     FILE *manifest;
     char manifest_temporary[4096];
-    size_t sizes_total, size_min, size_max;
-    int version_min, version_max;
+    issuer_stats stats;
 } batch;
 
 static vb_status issue_one(batch *b, const vb_roster_row *row, uint64_t index, vb_error *err)
@@ -311,21 +231,12 @@ static vb_status issue_one(batch *b, const vb_roster_row *row, uint64_t index, v
 
     if ((s = vb_roster_row_to_credential(row, &settings, &credential, err)) != VB_OK)
         return s;
-    if (b->catalog.program_count && credential.program_code[0]) {
-        const char *name = vb_trust_program_name(&b->catalog, strtoull(credential.program_code, NULL, 10));
-        credential.program_name_from_catalog = name && strcmp(name, credential.program_name) == 0;
-    }
+    issuer_apply_catalog(&b->catalog, &credential);
     uint32_t number = o->first_number + (uint32_t)index;
     credential.register_number = number;
     credential.register_year = (uint16_t)o->register_year;
     credential.signed_at = (int64_t)time(NULL);
-    uint64_t id = o->first_record_id + index;
-    size_t id_length = 0;
-    for (uint64_t v = id; v; v >>= 8)
-        id_length++;
-    for (size_t i = 0; i < id_length; i++)
-        credential.record_id[i] = (uint8_t)(id >> (8 * (id_length - 1 - i)));
-    credential.record_id_length = id_length;
+    credential.record_id_length = vb_register_record_id_bytes(o->first_record_id + index, credential.record_id);
     if (!issuer_expand_serial(o->serial_pattern, b->school_code, o->register_year, number, credential.serial,
                               sizeof credential.serial))
         return vb_fail(err, VB_ERR_ARGUMENT, "--serial-pattern '%s' is malformed or too long", o->serial_pattern);
@@ -335,74 +246,17 @@ static vb_status issue_one(batch *b, const vb_roster_row *row, uint64_t index, v
     if ((s = vb_link_encode(o->base_url, record, record_length, link, sizeof link, NULL, err)) != VB_OK)
         return s;
 
-    QRcode *code = NULL;
-    if ((s = vb_qr_encode_link(link, strlen(link), b->level, &code, err)) != VB_OK)
+    char stem[VB_TEXT_FIELD], png[4096], svg[4096];
+    int version = 0;
+    issuer_file_stem(credential.serial, stem, sizeof stem);
+    snprintf(png, sizeof png, "%s/%s.png", o->out, stem);
+    snprintf(svg, sizeof svg, "%s/%s.svg", o->out, stem);
+    if ((s = issuer_write_pictures(link, b->level, o->png ? png : NULL, o->svg ? svg : NULL, true, &version,
+                                   err)) != VB_OK)
         return s;
-    char stem[VB_TEXT_FIELD], path[4096];
-    file_stem(credential.serial, stem, sizeof stem);
-    if (o->png) {
-        snprintf(path, sizeof path, "%s/%s.png", o->out, stem);
-        s = vb_qr_save_png(code, 4, path, err);
-    }
-    if (s == VB_OK && o->svg) {
-        snprintf(path, sizeof path, "%s/%s.svg", o->out, stem);
-        s = vb_qr_save_svg(code, 0, path, err);
-    }
-    int version = code->version;
-    vb_qr_free(code);
-    if (s != VB_OK)
-        return s;
-
-    fprintf(b->manifest, "%u,%u,", credential.register_year, number);
-    csv_field(b->manifest, credential.serial);
-    fputc(',', b->manifest);
-    csv_field(b->manifest, credential.name);
-    fprintf(b->manifest, ",%zu,%d,%s\n", record_length, version, link);
-
-    b->sizes_total += record_length;
-    if (index == 0 || record_length < b->size_min) b->size_min = record_length;
-    if (record_length > b->size_max) b->size_max = record_length;
-    if (index == 0 || version < b->version_min) b->version_min = version;
-    if (version > b->version_max) b->version_max = version;
+    issuer_manifest_line(b->manifest, &credential, record_length, version, link);
+    issuer_stats_add(&b->stats, record_length, version);
     return VB_OK;
-}
-
-static int unlock_key(batch *b, vb_error *err)
-{
-    const sign_options *o = &b->options;
-    X509 *certificate = NULL;
-    EVP_PKEY *key = NULL;
-    uint8_t kid[VB_KID_BYTES];
-    char passphrase[VB_PASSPHRASE_MAX_BYTES];
-    vb_status s;
-
-    if ((s = vb_cert_load(o->cert, &certificate, err)) != VB_OK)
-        return issuer_report(err);
-    s = vb_cert_school_code(X509_get_subject_name(certificate), b->school_code, sizeof b->school_code, err);
-    if (s == VB_OK)
-        s = vb_cert_kid(certificate, kid, err);
-    if (s == VB_OK)
-        s = vb_passphrase_read("Passphrase of the school key: ", 0, o->passphrase_fd, passphrase, sizeof passphrase, err);
-    if (s == VB_OK) {
-        s = vb_key_load_encrypted(o->key, passphrase, strlen(passphrase), &key, err);
-        vb_passphrase_wipe(passphrase, sizeof passphrase);
-    }
-    if (s == VB_OK)
-        s = vb_cert_matches_key(certificate, key, err);
-    if (s == VB_OK)
-        s = vb_cose_signer_init(&b->signer, key, kid, err);
-    EVP_PKEY_free(key);
-    X509_free(certificate);
-    return s == VB_OK ? 0 : issuer_report(err);
-}
-
-static int make_output_directory(const char *path)
-{
-    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, ISSUER_PROGRAM ": cannot create %s: %s\n", path, strerror(errno));
-        return ISSUER_EXIT_USAGE;
-    }
-    return 0;
 }
 
 int issuer_sign(int argc, char **argv)
@@ -431,7 +285,7 @@ int issuer_sign(int argc, char **argv)
         }
     }
 
-    long long rows = validate_roster(o, &err);
+    long long rows = issuer_validate_roster(o->roster, o->type, o->issue_date, NULL, NULL, &err);
     if (rows < 0) {
         free(b);
         return issuer_report(&err);
@@ -447,18 +301,15 @@ int issuer_sign(int argc, char **argv)
         free(b);
         return 0;
     }
-    if (o->trust) {
-        X509 *anchor = NULL;
-        vb_status loaded = vb_cert_load(o->anchor, &anchor, &err);
-        if (loaded == VB_OK)
-            loaded = vb_trust_load_file(o->trust, &anchor, 1, 0, &b->catalog, &err);
-        X509_free(anchor);
-        if (loaded != VB_OK) {
-            free(b);
-            return issuer_report(&err);
-        }
+    if (o->trust && issuer_load_catalog(o->trust, o->anchor, &b->catalog, &err) != VB_OK) {
+        free(b);
+        return issuer_report(&err);
     }
-    if ((status = unlock_key(b, &err)) != 0 || (status = make_output_directory(o->out)) != 0) {
+    if (issuer_unlock_key(o->cert, o->key, o->passphrase_fd, &b->signer, b->school_code, &err) != VB_OK)
+        status = issuer_report(&err);
+    else
+        status = issuer_make_directory(o->out);
+    if (status != 0) {
         vb_trust_free(&b->catalog);
         if (b->signer.context)
             vb_cose_signer_free(&b->signer);
@@ -475,7 +326,7 @@ int issuer_sign(int argc, char **argv)
         free(b);
         return ISSUER_EXIT_USAGE;
     }
-    fputs("register_year,register_number,serial,full_name,record_bytes,qr_version,link\n", b->manifest);
+    issuer_manifest_header(b->manifest);
 
     /* Pass two: the roster was clean a moment ago; read it again, one row at a time. */
     vb_roster_options roster_options;
@@ -519,8 +370,9 @@ int issuer_sign(int argc, char **argv)
     if (s == VB_OK) {
         printf("issued %llu records into %s (manifest.csv); record bytes min %zu, mean %.1f, max %zu; "
                "QR version %d..%d at %s\n",
-               (unsigned long long)issued, o->out, b->size_min, issued ? (double)b->sizes_total / (double)issued : 0.0,
-               b->size_max, b->version_min, b->version_max, o->ecc);
+               (unsigned long long)issued, o->out, b->stats.size_min,
+               issued ? (double)b->stats.size_total / (double)issued : 0.0, b->stats.size_max, b->stats.version_min,
+               b->stats.version_max, o->ecc);
         status = 0;
     } else {
         status = issuer_report(&err);

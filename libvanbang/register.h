@@ -1,0 +1,369 @@
+/*
+ * register.h — the school's original register (sổ gốc): one SQLite file per school holding every
+ * signed record the school issued and every event of each credential's life (issue, revoke,
+ * correct, copy). docs/FORMAT.md §10 describes the schema and the event encoding.
+ *
+ * The register is the legal original: what was issued is never changed in place. Rows of
+ * credentials, events and batches are only appended; the state of a credential (in force,
+ * revoked, superseded by a correction) is derived from its events and corrections. Triggers
+ * abort any UPDATE or DELETE of those tables and any register number or record id out of
+ * sequence. They guard against mistakes in programs and in hand-typed SQL, not against someone
+ * who edits the file (who can drop a trigger): the tamper-evident log over the events' entries
+ * (log.h) and its signed checkpoints are what catch that.
+ *
+ * Numbering, as the rules ask (DOMAIN.md "The register"):
+ *   - register numbers (số vào sổ gốc) run 1, 2, 3 … within each calendar year and credential
+ *     type; the counters table holds the last one given, and a trigger refuses a number other
+ *     than the next, so numbers are consecutive and each on exactly one credential;
+ *   - a correction or a copy from the register is the same credential: it keeps the serial,
+ *     register number and year of the original and consumes no number (see vb_register_append);
+ *   - record ids (cti) run 1, 2, 3 … over the whole school; event sequence numbers likewise.
+ * Everything a batch writes happens inside one transaction, so a failed or killed batch leaves
+ * no row and consumes no number.
+ *
+ * The personal identification number (số định danh cá nhân) is stored here because the national
+ * diploma database is keyed by it. No function of this module returns it, puts it in a message,
+ * or writes it into an event entry.
+ *
+ * Connections: WAL journal, synchronous=FULL (a commit survives power loss), foreign keys on, a
+ * busy timeout of VB_REGISTER_BUSY_TIMEOUT_MS, defensive mode. A register handle is for one
+ * thread at a time.
+ */
+#ifndef VB_REGISTER_H
+#define VB_REGISTER_H
+
+#include "log.h"
+#include "record.h"
+#include "vanbang.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VB_REGISTER_SCHEMA_VERSION 1           /* PRAGMA user_version of a current register */
+#define VB_REGISTER_APPLICATION_ID 0x56424E47  /* PRAGMA application_id: "VBNG" */
+#define VB_REGISTER_BUSY_TIMEOUT_MS 30000
+#define VB_REGISTER_DEFAULT_SERIAL_PATTERN "{YYYY}{N:6}"
+#define VB_REGISTER_ACTOR_BYTES 64
+#define VB_REGISTER_ENTRY_MAX_BYTES 1024       /* one encoded event (the log leaf) */
+#define VB_REGISTER_SETTING_BYTES 1024
+#define VB_REGISTER_SCHOOL_NAME_BYTES 256
+
+/* What happened to a credential: events.kind, and key 1 of the event entry. */
+typedef enum {
+    VB_EVENT_ISSUE = 1,   /* an original was issued (from a batch) */
+    VB_EVENT_REVOKE = 2,  /* the credential was revoked (thu hồi, hủy bỏ) */
+    VB_EVENT_CORRECT = 3, /* a correcting record was issued (chỉnh sửa) */
+    VB_EVENT_COPY = 4,    /* a copy from the register was issued (bản sao từ sổ gốc) */
+} vb_register_event_kind;
+#define VB_EVENT_MAX 4
+
+/* Grounds of revocation (DOMAIN.md "The register and the life of a diploma"). */
+typedef enum {
+    VB_REVOKE_FRAUD = 1,        /* gian lận */
+    VB_REVOKE_NOT_ELIGIBLE = 2, /* issued to someone not eligible */
+    VB_REVOKE_NO_AUTHORITY = 3, /* issued by someone without authority */
+    VB_REVOKE_ALTERED = 4,      /* erased or altered */
+    VB_REVOKE_LENT = 5,         /* lent to someone else */
+    VB_REVOKE_ISSUER_ERROR = 6, /* error of the issuer */
+} vb_register_revoke_reason;
+#define VB_REVOKE_MAX 6
+
+/* Grounds of correction (same section). */
+typedef enum {
+    VB_CORRECT_CIVIL_STATUS = 1,      /* change of civil status (name, …) */
+    VB_CORRECT_SEX = 2,               /* re-determined sex */
+    VB_CORRECT_ETHNICITY = 3,         /* re-determined ethnicity */
+    VB_CORRECT_LATE_REGISTRATION = 4, /* late birth registration */
+    VB_CORRECT_ISSUER_ERROR = 5,      /* error of the issuer */
+} vb_register_correct_reason;
+#define VB_CORRECT_MAX 5
+
+/* The state of a record, derived from events and corrections. */
+typedef enum {
+    VB_STATE_IN_FORCE = 1,   /* issued, neither revoked nor superseded */
+    VB_STATE_SUPERSEDED = 2, /* a correction replaced it (or, for a copy, the record it copies) */
+    VB_STATE_REVOKED = 3,    /* the credential was revoked: every record of it */
+} vb_register_state;
+
+/* Keys of the event entry, the canonical CBOR map that is the leaf of the log (FORMAT.md §10). */
+enum {
+    VB_ENTRY_KEY_FORMAT = 1,          /* uint: 1 */
+    VB_ENTRY_KEY_KIND = 2,            /* uint: vb_register_event_kind */
+    VB_ENTRY_KEY_SEQUENCE = 3,        /* uint: event sequence number, from 1 */
+    VB_ENTRY_KEY_TIME = 4,            /* uint: seconds since 1970 */
+    VB_ENTRY_KEY_SCHOOL = 5,          /* tstr: school code */
+    VB_ENTRY_KEY_RECORD_ID = 6,       /* uint: the record id (cti as a big-endian number) */
+    VB_ENTRY_KEY_RECORD_DIGEST = 7,   /* bstr 32: SHA-256 of the signed record (issue, correct, copy) */
+    VB_ENTRY_KEY_SUPERSEDES = 8,      /* uint: record id a correction replaces */
+    VB_ENTRY_KEY_REASON = 9,          /* uint: revocation or correction ground */
+    VB_ENTRY_KEY_DECISION_NUMBER = 10, /* tstr: the decision (graduation, revocation, correction) */
+    VB_ENTRY_KEY_DECISION_DATE = 11,  /* int: its date, days since 1970 */
+    VB_ENTRY_KEY_ACTOR = 12,          /* tstr: who entered the event */
+};
+#define VB_ENTRY_FORMAT 1
+
+typedef struct vb_register vb_register;
+
+/* One event, as the events table and the entry hold it. Strings are "" when absent. */
+typedef struct {
+    uint64_t sequence;
+    int kind;                                   /* vb_register_event_kind */
+    int64_t time;
+    char school_code[VB_MAX_SCHOOL_CODE_BYTES + 1];
+    uint64_t record_id;
+    bool has_record_digest;
+    uint8_t record_digest[32];
+    uint64_t supersedes;                        /* 0 = none */
+    int reason;                                 /* 0 = none */
+    char decision_number[VB_TEXT_FIELD];
+    bool has_decision_date;
+    int32_t decision_date;
+    char actor[VB_REGISTER_ACTOR_BYTES + 1];
+    uint64_t batch_id;                          /* 0 = none (not in the entry) */
+} vb_register_event;
+
+/* One signed record of the register with its derived state. Never holds the personal
+ * identification number: only whether the register has one. */
+typedef struct {
+    uint64_t record_id;
+    uint64_t original_id;    /* the original of this credential (itself for an original) */
+    uint64_t supersedes;     /* correction: the record it replaces; else 0 */
+    uint64_t copy_of;        /* copy: the record it reproduces; else 0 */
+    uint64_t batch_id;       /* originals: the batch that issued it */
+    vb_credential credential; /* the printed fields as the register keeps them (program name in
+                               * full even when the record leaves it to the catalog) */
+    char graduation_decision[VB_TEXT_FIELD];
+    bool has_graduation_decision_date;
+    int32_t graduation_decision_date;
+    bool has_personal_id;
+    int64_t issued_at;
+    char actor[VB_REGISTER_ACTOR_BYTES + 1];
+    uint8_t record[VB_MAX_RECORD_BYTES];
+    size_t record_length;
+    /* derived */
+    int state;                /* vb_register_state */
+    uint64_t superseded_by;   /* state SUPERSEDED: the correcting record */
+    int64_t revoked_at;       /* state REVOKED: time of the event */
+    int revoke_reason;
+    char revoke_decision[VB_TEXT_FIELD];
+    bool has_revoke_decision_date;
+    int32_t revoke_decision_date;
+} vb_register_record;
+
+/* ---- Files ---- */
+
+/* Creates a new register at path (mode 0600, refusing an existing file or symlink) for the
+ * school, at the current schema version, in one transaction. */
+vb_status vb_register_create(const char *path, const char *school_code, const char *school_name, int64_t now,
+                             vb_error *err);
+/* Opens an existing register, upgrading an older schema (all steps in one transaction). Refuses
+ * a file that is not a vanbang register, or one made by a newer version. */
+vb_status vb_register_open(const char *path, vb_register **out, vb_error *err);
+void vb_register_close(vb_register *reg);
+/* The SQLite handle, for tests and tools that read the tables directly. */
+struct sqlite3 *vb_register_db(vb_register *reg);
+const char *vb_register_path(const vb_register *reg);
+
+/* The schema steps: steps[i] upgrades a register from version i to i + 1. */
+const char *const *vb_register_migrations(size_t *count);
+/* Brings db up to `count` versions through the given steps, all in one transaction (the whole
+ * upgrade or none of it). A file whose user_version is above count is refused as newer; a
+ * non-empty database with user_version 0 or another application_id as not a register.
+ * vb_register_open calls this with vb_register_migrations(); tests pass longer lists. */
+vb_status vb_register_migrate(struct sqlite3 *db, const char *const *steps, size_t count, vb_error *err);
+
+/* ---- The school and its settings ---- */
+vb_status vb_register_school(vb_register *reg, char *code, size_t code_size, char *name, size_t name_size,
+                             vb_error *err);
+/* Serial-number pattern of a credential type (issuer_expand_serial syntax); the default
+ * VB_REGISTER_DEFAULT_SERIAL_PATTERN when none was set. */
+vb_status vb_register_serial_pattern(vb_register *reg, int type, char *out, size_t out_size, vb_error *err);
+vb_status vb_register_set_serial_pattern(vb_register *reg, int type, const char *pattern, vb_error *err);
+/* Free-form settings ("base_url", "place"); *found false (and out "") when unset. */
+vb_status vb_register_setting(vb_register *reg, const char *name, char *out, size_t out_size, bool *found,
+                              vb_error *err);
+vb_status vb_register_set_setting(vb_register *reg, const char *name, const char *value, vb_error *err);
+
+/* ---- Transactions ---- */
+/* Takes the write lock at once (BEGIN IMMEDIATE), waiting up to the busy timeout. */
+vb_status vb_register_begin(vb_register *reg, vb_error *err);
+/* A read transaction: many reads see one snapshot and pay the locking once (writers go on, in
+ * WAL mode). End it with vb_register_commit or vb_register_rollback. */
+vb_status vb_register_begin_read(vb_register *reg, vb_error *err);
+vb_status vb_register_commit(vb_register *reg, vb_error *err);
+void vb_register_rollback(vb_register *reg);
+
+/* ---- Issuing ---- */
+typedef struct {
+    const char *roster;        /* the roster's name as given */
+    const uint8_t *roster_sha256; /* 32 bytes, or NULL */
+    int type;
+    int32_t issue_date;
+    uint64_t count;            /* rows the batch will issue */
+    const uint8_t *token;      /* 16 random bytes naming the batch's pending files */
+    const char *actor;
+    int64_t time;
+} vb_register_batch;
+vb_status vb_register_add_batch(vb_register *reg, const vb_register_batch *batch, uint64_t *batch_id,
+                                vb_error *err);
+/* The batch whose token this is: *batch_id 0 when none (its transaction never committed). */
+vb_status vb_register_batch_by_token(vb_register *reg, const uint8_t token[16], uint64_t *batch_id, vb_error *err);
+
+/* The next record id, and the next register number of a type and year (read in the current
+ * transaction: call vb_register_begin first when issuing). */
+vb_status vb_register_next_record_id(vb_register *reg, uint64_t *record_id, vb_error *err);
+vb_status vb_register_next_register_number(vb_register *reg, int type, int year, uint32_t *number, vb_error *err);
+/* Sets where a year's numbering starts for a type (a school moving from a paper register in
+ * mid-year): allowed only before any number of that type and year was given. */
+vb_status vb_register_start_numbering(vb_register *reg, int type, int year, uint32_t first_number,
+                                      vb_error *err);
+
+/* A credential of the register that a new original would repeat. */
+typedef struct {
+    uint64_t original_id;
+    bool by_personal_id;      /* else by name, birth date and program */
+    int type;
+    char serial[VB_TEXT_FIELD];
+    uint32_t register_number;
+    uint16_t register_year;
+    int32_t issue_date;
+} vb_register_match;
+/* Looks for a credential, not revoked, of the same graduate, type and program: the same personal
+ * identification number, type and program code (when personal_id is not empty), or the same
+ * name, birth date, type and program code unless both sides have identification numbers and
+ * they differ (two people). An original is issued once (a revoked one does not count: it no
+ * longer stands). */
+vb_status vb_register_find_graduate(vb_register *reg, const char *personal_id, int type, const char *program_code,
+                                    const char *name, int32_t birth_date, vb_register_match *match, bool *found,
+                                    vb_error *err);
+/* Whether an original with this serial exists. */
+vb_status vb_register_serial_taken(vb_register *reg, const char *serial, bool *taken, vb_error *err);
+
+/* A signed record to append, with what the register keeps beside it. */
+typedef struct {
+    const vb_credential *credential; /* as signed: its record id must be the next, an original's
+                                      * register number the next of its type and year */
+    const uint8_t *record;
+    size_t record_length;
+    uint64_t copy_of;                /* kind copy: the record it reproduces */
+    const char *personal_id;         /* 12 digits, or NULL / "" */
+    const char *decision_number;     /* original: the graduation decision; correction: the
+                                      * correcting decision (required); NULL / "" none */
+    bool has_decision_date;
+    int32_t decision_date;
+    int reason;                      /* correction: vb_register_correct_reason, 0 none */
+    uint64_t batch_id;               /* originals: from vb_register_add_batch */
+    const char *actor;
+    int64_t time;
+} vb_register_append;
+/* Appends the record and its event (issue, correct or copy by the credential's kind), with the
+ * event entry encoded for the log. Checks the life rules first: a correction must replace the
+ * current record of a credential that is not revoked, a copy must reproduce the current record
+ * of one not revoked, with copy number one more than the copies so far. *sequence (may be NULL)
+ * receives the event's sequence number. */
+vb_status vb_register_append_record(vb_register *reg, const vb_register_append *append, uint64_t *sequence,
+                                    vb_error *err);
+/* Records the revocation of the credential that record_id belongs to (any of its records; the
+ * event names the current one). Refuses a credential already revoked. */
+vb_status vb_register_revoke(vb_register *reg, uint64_t record_id, int reason, const char *decision_number,
+                             bool has_decision_date, int32_t decision_date, const char *actor, int64_t time,
+                             uint64_t *sequence, vb_error *err);
+
+/* ---- Reading ---- */
+/* The original whose serial this is: *original_id 0 when none. */
+vb_status vb_register_find_serial(vb_register *reg, const char *serial, uint64_t *original_id, vb_error *err);
+/* The current record of a credential: the last correction, or the original if none. */
+vb_status vb_register_current(vb_register *reg, uint64_t original_id, uint64_t *record_id, vb_error *err);
+/* One record with its derived state; *found false when there is none. */
+vb_status vb_register_load(vb_register *reg, uint64_t record_id, vb_register_record *out, bool *found,
+                           vb_error *err);
+
+/* Which records to visit; zero fields match everything. */
+typedef struct {
+    uint64_t original_id;     /* the records of one credential */
+    const char *serial;       /* exact */
+    const char *name;         /* accent- and case-insensitive, any part of the name */
+    bool has_birth_date;
+    int32_t birth_date;
+} vb_register_query;
+/* Calls visit for each record matching the query, in record-id order; a non-VB_OK return from
+ * visit stops the walk and is returned. */
+typedef vb_status (*vb_register_record_visitor)(void *context, const vb_register_record *record, vb_error *err);
+vb_status vb_register_each_record(vb_register *reg, const vb_register_query *query,
+                                  vb_register_record_visitor visit, void *context, vb_error *err);
+/* Calls visit for each event, in sequence order: those of one credential (original_id), or all
+ * with sequence >= from_sequence when original_id is 0. entry is the encoded event (log leaf). */
+typedef vb_status (*vb_register_event_visitor)(void *context, const vb_register_event *event, const uint8_t *entry,
+                                               size_t entry_length, vb_error *err);
+vb_status vb_register_each_event(vb_register *reg, uint64_t original_id, uint64_t from_sequence,
+                                 vb_register_event_visitor visit, void *context, vb_error *err);
+typedef struct {
+    uint64_t records, originals, corrections, copies, revoked, events, batches;
+} vb_register_counts;
+vb_status vb_register_count(vb_register *reg, vb_register_counts *counts, vb_error *err);
+/* The number of events (the log's size), read from the last sequence number: O(log n). */
+vb_status vb_register_event_count(vb_register *reg, uint64_t *count, vb_error *err);
+
+/* ---- The log (log.h) ----
+ * Leaf i is event i + 1: SHA-256(0x00 ‖ its entry). Each append also stores the perfect
+ * subtrees it completes (table log_nodes), so a root or a proof reads O(log² n) rows. */
+/* A leaf source over this register's events and stored subtrees, for vb_log_root and proofs.
+ * Messages of failures the callbacks meet stay in the register; the status comes back. */
+void vb_register_log_source(vb_register *reg, vb_log_source *source);
+/* The root over all events now in the register, and how many there are. */
+vb_status vb_register_log_root(vb_register *reg, uint64_t *size, uint8_t root[VB_LOG_HASH_BYTES], vb_error *err);
+/* Keeps a signed checkpoint (log.h) in the register; the last one kept. */
+vb_status vb_register_add_checkpoint(vb_register *reg, const vb_log_checkpoint *checkpoint, const uint8_t *signed_data,
+                                     size_t signed_length, vb_error *err);
+vb_status vb_register_last_checkpoint(vb_register *reg, vb_log_checkpoint *checkpoint, bool *found, vb_error *err);
+
+/* ---- Event entries (the log leaves) ---- */
+/* The canonical CBOR of an event (deterministic, keys in order, absent fields left out). */
+vb_status vb_register_event_encode(const vb_register_event *event, uint8_t *out, size_t out_size, size_t *length,
+                                   vb_error *err);
+/* Strictly decodes an entry (unknown keys refused). */
+vb_status vb_register_event_decode(const uint8_t *data, size_t length, vb_register_event *event, vb_error *err);
+
+/* ---- Backup ---- */
+/* Copies the live register at source_path into a new file dest_path (mode 0600, refused if it
+ * exists) with SQLite's online backup API, as one consistent snapshot while others may go on
+ * writing; the copy is a single self-contained file (rollback journal, no -wal), which must not
+ * be opened read-write before its checksum is taken (vb_register_open would switch it to WAL).
+ * counts (may be NULL) receives what the copy holds. */
+vb_status vb_register_backup(const char *source_path, const char *dest_path, vb_register_counts *counts,
+                             vb_error *err);
+/* Checks that path is a whole, readable register: integrity_check, application id, schema
+ * version not newer than this program's. */
+vb_status vb_register_check_file(const char *path, vb_error *err);
+/* Copies the register in backup_path over dest_path: into a new file when dest_path does not
+ * exist, else (replace must be true) through the backup API into the existing register, which
+ * other programs may hold open. */
+vb_status vb_register_restore(const char *backup_path, const char *dest_path, bool replace, vb_error *err);
+
+/* ---- Record ids ---- */
+/* A record id as the cti claim carries it: big-endian, no leading zero byte; returns the length. */
+size_t vb_register_record_id_bytes(uint64_t id, uint8_t out[VB_MAX_RECORD_ID_BYTES]);
+/* And back: false unless 1..8 bytes without a leading zero. */
+bool vb_register_record_id_value(const uint8_t *bytes, size_t length, uint64_t *id);
+
+/* ---- Words ---- */
+/* "fraud", "not-eligible", … (the CLI spelling) and back; NULL / 0 if unknown. */
+const char *vb_register_revoke_reason_name(int reason);
+int vb_register_revoke_reason_parse(const char *name);
+const char *vb_register_correct_reason_name(int reason);
+int vb_register_correct_reason_parse(const char *name);
+/* Vietnamese and English wording of a revocation ground. */
+const char *vb_register_revoke_reason_text(int reason, bool english);
+const char *vb_register_event_kind_name(int kind); /* "issue", "revoke", "correct", "copy" */
+const char *vb_register_state_name(int state);     /* "in-force", "superseded", "revoked" */
+
+/* Folds a name for accent-insensitive search: NFD, combining marks dropped, đ → d, lower case,
+ * runs of space collapsed. "Nguyễn Thị Đào" → "nguyen thi dao". False if out is too small or
+ * text is not UTF-8. */
+bool vb_register_fold_name(const char *text, char *out, size_t out_size);
+/* The rule of DOMAIN.md "Identifiers": 12 digits, province 001–096, digit 4 agreeing with the
+ * century of birth and the gender (gender 0: not checked), digits 5–6 with the year of birth.
+ * The message never quotes the number. */
+vb_status vb_register_check_personal_id(const char *personal_id, int32_t birth_date, int gender, vb_error *err);
+
+#endif
