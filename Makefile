@@ -32,7 +32,7 @@ $(DEPS_STAMP): scripts/setup-deps.sh
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 
-$(BUILD)/%.o: %.c $(wildcard libvanbang/*.h keys/*.h issuer/*.h verifier/*.h) | $(DEPS_STAMP)
+$(BUILD)/%.o: %.c $(wildcard libvanbang/*.h keys/*.h issuer/*.h verifier/*.h tests/unit/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -98,11 +98,9 @@ const char keys_certify_help[] =
 /* Says what was made, with the kid that diplomas signed under the certificate will carry. */
 static void print_certificate_summary(const char *path, X509 *cert)
 {
-    uint8_t kid[VB_KID_BYTES];
-    char kid_hex[2 * VB_KID_BYTES + 1] = "?", subject[512] = "?", from[40], until[40];
+    char kid_hex[KEYS_KID_HEX_BYTES], subject[512] = "?", from[40], until[40];
     time_t not_before = 0, not_after = 0;
-    if (vb_cert_kid(cert, kid, NULL) == VB_OK)
-        keys_hex(kid, sizeof kid, kid_hex, sizeof kid_hex);
+    keys_kid_hex(cert, kid_hex, sizeof kid_hex, "?");
     vb_cert_name_text(X509_get_subject_name(cert), subject, sizeof subject, NULL);
     vb_cert_validity(cert, &not_before, &not_after, NULL);
     keys_format_time(not_before, from, sizeof from);
@@ -116,28 +114,22 @@ int keys_authority_init(int argc, char **argv)
     static const struct option options[] = {
         {"dir", required_argument, NULL, 'd'},
         {"name", required_argument, NULL, 'n'},
-        {"days", required_argument, NULL, 'D'},
+        KEYS_DAYS_OPTION,
         KEYS_PASSPHRASE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *verb = "authority-init", *dir = NULL, *name = NULL;
-    int days = VB_CERT_AUTHORITY_DEFAULT_DAYS, passphrase_fd = -1, option;
+    int days = VB_CERT_AUTHORITY_DEFAULT_DAYS, passphrase_fd = -1, option, shared;
     while ((option = keys_next_option(verb, argc, argv, options)) != -1) {
         switch (option) {
         case 'd': dir = optarg; break;
         case 'n': name = optarg; break;
-        case 'D':
-            if (!keys_parse_int(verb, "--days", optarg, 1, VB_CERT_MAX_DAYS, &days))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'p':
-            if (!keys_parse_passphrase_fd(verb, optarg, &passphrase_fd))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'P': return keys_refuse_passphrase_argument(verb);
-        case 'h': fputs(keys_authority_init_help, stdout); return KEYS_EXIT_OK;
-        default: return KEYS_EXIT_USAGE;
+        default:
+            shared = keys_common_option(verb, option, keys_authority_init_help, &passphrase_fd,
+                                        &days);
+            if (shared != KEYS_CONTINUE)
+                return shared;
         }
     }
     if (optind < argc)
@@ -168,30 +160,16 @@ int keys_authority_init(int argc, char **argv)
         return keys_report(NULL, &err, NULL);
     }
 
-    if (!keys_make_directory(dir)) {
-        X509_free(cert);
-        EVP_PKEY_free(key);
-        return KEYS_EXIT_USAGE;
-    }
-
-    char passphrase[VB_PASSPHRASE_MAX_BYTES];
-    status = vb_passphrase_read("Passphrase for the new authority key: ", 1, passphrase_fd,
-                                passphrase, sizeof passphrase, &err);
-    if (status == VB_OK) {
-        status = vb_key_save_encrypted(key_path, key, passphrase, strlen(passphrase), &err);
-        vb_passphrase_wipe(passphrase, sizeof passphrase);
-        if (status == VB_OK) {
-            status = vb_cert_save(cert_path, cert, &err);
-            if (status != VB_OK)
-                unlink(key_path); /* a key without its certificate would only confuse */
+    int exit_status = keys_write_new_key(dir, key_path, key,
+                                         "Passphrase for the new authority key: ", passphrase_fd);
+    if (exit_status == KEYS_EXIT_OK) {
+        if (vb_cert_save(cert_path, cert, &err) != VB_OK) {
+            unlink(key_path); /* a key without its certificate would only confuse */
+            exit_status = keys_report(NULL, &err, NULL);
+        } else {
+            printf("wrote %s (encrypted; keep it offline and the passphrase safe)\n", key_path);
+            print_certificate_summary(cert_path, cert);
         }
-    }
-    int exit_status = KEYS_EXIT_OK;
-    if (status != VB_OK) {
-        exit_status = keys_report(NULL, &err, NULL);
-    } else {
-        printf("wrote %s (encrypted; keep it offline and the passphrase safe)\n", key_path);
-        print_certificate_summary(cert_path, cert);
     }
     X509_free(cert);
     EVP_PKEY_free(key);
@@ -204,29 +182,22 @@ int keys_certify(int argc, char **argv)
         {"authority", required_argument, NULL, 'a'},
         {"csr", required_argument, NULL, 'c'},
         {"out", required_argument, NULL, 'o'},
-        {"days", required_argument, NULL, 'D'},
+        KEYS_DAYS_OPTION,
         KEYS_PASSPHRASE_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *verb = "certify", *dir = NULL, *request_path = NULL, *out_path = NULL;
-    int days = VB_CERT_SIGNER_DEFAULT_DAYS, passphrase_fd = -1, option;
+    int days = VB_CERT_SIGNER_DEFAULT_DAYS, passphrase_fd = -1, option, shared;
     while ((option = keys_next_option(verb, argc, argv, options)) != -1) {
         switch (option) {
         case 'a': dir = optarg; break;
         case 'c': request_path = optarg; break;
         case 'o': out_path = optarg; break;
-        case 'D':
-            if (!keys_parse_int(verb, "--days", optarg, 1, VB_CERT_MAX_DAYS, &days))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'p':
-            if (!keys_parse_passphrase_fd(verb, optarg, &passphrase_fd))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'P': return keys_refuse_passphrase_argument(verb);
-        case 'h': fputs(keys_certify_help, stdout); return KEYS_EXIT_OK;
-        default: return KEYS_EXIT_USAGE;
+        default:
+            shared = keys_common_option(verb, option, keys_certify_help, &passphrase_fd, &days);
+            if (shared != KEYS_CONTINUE)
+                return shared;
         }
     }
     if (optind < argc)
@@ -245,7 +216,6 @@ int keys_certify(int argc, char **argv)
     X509 *authority_cert = NULL, *school_cert = NULL;
     X509_REQ *request = NULL;
     EVP_PKEY *authority_key = NULL;
-    char passphrase[VB_PASSPHRASE_MAX_BYTES];
 
     if ((status = vb_cert_load(cert_path, &authority_cert, &err)) != VB_OK) {
         exit_status = keys_report(NULL, &err, "--authority names the directory authority-init "
@@ -266,22 +236,7 @@ int keys_certify(int argc, char **argv)
         exit_status = KEYS_EXIT_USAGE;
         goto done;
     }
-    vb_key_encryption how;
-    if ((status = vb_key_file_encryption(key_path, &how, &err)) != VB_OK) {
-        exit_status = keys_report(NULL, &err, NULL);
-        goto done;
-    }
-    char prompt[4200];
-    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", key_path);
-    if ((status = vb_passphrase_read(prompt, 0, passphrase_fd, passphrase, sizeof passphrase,
-                                     &err)) != VB_OK) {
-        exit_status = keys_report(NULL, &err, NULL);
-        goto done;
-    }
-    status = vb_key_load_encrypted(key_path, passphrase, strlen(passphrase), &authority_key,
-                                   &err);
-    vb_passphrase_wipe(passphrase, sizeof passphrase);
-    if (status != VB_OK) {
+    if ((status = keys_open_key(key_path, passphrase_fd, &authority_key, &err)) != VB_OK) {
         exit_status = keys_report(NULL, &err, NULL);
         goto done;
     }

@@ -1,6 +1,7 @@
 /*
  * cli.c — what every verb of vanbang-keys shares: error reports in one format
- * ("vanbang-keys: FILE: what went wrong; what to try"), exit statuses, option parsing, paths.
+ * ("vanbang-keys: FILE: what went wrong; what to try"), exit statuses, option parsing, paths,
+ * and the passphrase dance around writing a new key or opening an existing one.
  */
 #include "commands.h"
 
@@ -126,6 +127,61 @@ int keys_refuse_passphrase_argument(const char *verb)
                       "users can see it; use --passphrase-fd N or " VB_PASSPHRASE_ENV);
 }
 
+int keys_common_option(const char *verb, int option, const char *help, int *passphrase_fd,
+                       int *days)
+{
+    switch (option) {
+    case 'p':
+        if (!passphrase_fd || !keys_parse_passphrase_fd(verb, optarg, passphrase_fd))
+            return KEYS_EXIT_USAGE;
+        return KEYS_CONTINUE;
+    case 'P':
+        return keys_refuse_passphrase_argument(verb);
+    case 'D':
+        if (!days || !keys_parse_int(verb, "--days", optarg, 1, VB_CERT_MAX_DAYS, days))
+            return KEYS_EXIT_USAGE;
+        return KEYS_CONTINUE;
+    case 'h':
+        fputs(help, stdout);
+        return KEYS_EXIT_OK;
+    default: /* keys_next_option has said what was wrong */
+        return KEYS_EXIT_USAGE;
+    }
+}
+
+int keys_write_new_key(const char *dir, const char *key_path, EVP_PKEY *key, const char *prompt,
+                       int passphrase_fd)
+{
+    if (!keys_make_directory(dir))
+        return KEYS_EXIT_USAGE;
+    vb_error err;
+    char passphrase[VB_PASSPHRASE_MAX_BYTES];
+    vb_status status = vb_passphrase_read(prompt, 1, passphrase_fd, passphrase, sizeof passphrase,
+                                          &err);
+    if (status == VB_OK) {
+        status = vb_key_save_encrypted(key_path, key, passphrase, strlen(passphrase), &err);
+        vb_passphrase_wipe(passphrase, sizeof passphrase);
+    }
+    return status == VB_OK ? KEYS_EXIT_OK : keys_report(NULL, &err, NULL);
+}
+
+vb_status keys_open_key(const char *key_path, int passphrase_fd, EVP_PKEY **key, vb_error *err)
+{
+    *key = NULL;
+    vb_key_encryption how;
+    vb_status status = vb_key_file_encryption(key_path, &how, err);
+    if (status != VB_OK)
+        return status;
+    char prompt[4200], passphrase[VB_PASSPHRASE_MAX_BYTES];
+    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", key_path);
+    status = vb_passphrase_read(prompt, 0, passphrase_fd, passphrase, sizeof passphrase, err);
+    if (status == VB_OK) {
+        status = vb_key_load_encrypted(key_path, passphrase, strlen(passphrase), key, err);
+        vb_passphrase_wipe(passphrase, sizeof passphrase);
+    }
+    return status;
+}
+
 int keys_path_join(char *buf, size_t size, const char *dir, const char *file)
 {
     int len = snprintf(buf, size, "%s/%s", dir, file);
@@ -169,6 +225,15 @@ void keys_hex(const uint8_t *bytes, size_t count, char *out, size_t out_size)
     }
     if (out_size)
         out[used] = '\0';
+}
+
+void keys_kid_hex(X509 *cert, char *out, size_t out_size, const char *otherwise)
+{
+    uint8_t kid[VB_KID_BYTES];
+    if (vb_cert_kid(cert, kid, NULL) == VB_OK)
+        keys_hex(kid, sizeof kid, out, out_size);
+    else
+        snprintf(out, out_size, "%s", otherwise);
 }
 
 void keys_format_time(time_t when, char *buf, size_t size)

@@ -83,6 +83,25 @@ int keys_parse_int(const char *verb, const char *option, const char *text, int m
 int keys_parse_passphrase_fd(const char *verb, const char *text, int *fd);
 /* Reports that passphrases are never taken from the command line; returns 2. */
 int keys_refuse_passphrase_argument(const char *verb);
+/* --days N, a certificate's validity: 1 to VB_CERT_MAX_DAYS. */
+#define KEYS_DAYS_OPTION {"days", required_argument, NULL, 'D'}
+/* What keys_common_option returns when the verb should go on reading options. */
+#define KEYS_CONTINUE (-1)
+/* For the default: branch of a verb's option switch: the options verbs share, --passphrase-fd N
+ * (into *passphrase_fd), --passphrase (refused), --days N (into *days), -h/--help (prints help),
+ * and the '?' of keys_next_option. NULL for an option the verb does not take. Returns
+ * KEYS_CONTINUE, or the exit status for the verb to return at once. */
+int keys_common_option(const char *verb, int option, const char *help, int *passphrase_fd,
+                       int *days);
+/* Creates dir (mode 0700) unless it exists, asks the passphrase for a new key (prompt; twice on
+ * a terminal, else from passphrase_fd or VANBANG_PASSPHRASE) and saves key at key_path,
+ * encrypted with it. Reports any failure; returns the exit status (0 when saved). */
+int keys_write_new_key(const char *dir, const char *key_path, EVP_PKEY *key, const char *prompt,
+                       int passphrase_fd);
+/* Opens the encrypted key at key_path: a missing, plain or damaged file is refused before any
+ * passphrase is asked ("Passphrase for KEY_PATH: "; from passphrase_fd, VANBANG_PASSPHRASE or
+ * the terminal). The caller reports a failure. */
+vb_status keys_open_key(const char *key_path, int passphrase_fd, EVP_PKEY **key, vb_error *err);
 /* DIR/FILE into buf; reports and returns 0 if it does not fit. */
 int keys_path_join(char *buf, size_t size, const char *dir, const char *file);
 /* Creates a directory of mode 0700 unless it exists; reports and returns 0 on failure. */
@@ -90,6 +109,10 @@ int keys_make_directory(const char *dir);
 /* Returns 1 if nothing is at path; else reports that vanbang will not overwrite it. */
 int keys_path_is_free(const char *path, const char *hint);
 void keys_hex(const uint8_t *bytes, size_t count, char *out, size_t out_size);
+/* The certificate's kid in hex (KEYS_KID_HEX_BYTES with the NUL), or `otherwise` if it cannot
+ * be computed. */
+#define KEYS_KID_HEX_BYTES (2 * VB_KID_BYTES + 1)
+void keys_kid_hex(X509 *cert, char *out, size_t out_size, const char *otherwise);
 void keys_format_time(time_t when, char *buf, size_t size);
 
 #endif

@@ -170,10 +170,8 @@ static void show_certificate(X509 *cert)
     OPENSSL_free(serial_hex);
     BN_free(serial);
 
-    uint8_t kid[VB_KID_BYTES];
-    char kid_hex[2 * VB_KID_BYTES + 1] = "(unreadable)";
-    if (vb_cert_kid(cert, kid, NULL) == VB_OK)
-        keys_hex(kid, sizeof kid, kid_hex, sizeof kid_hex);
+    char kid_hex[KEYS_KID_HEX_BYTES];
+    keys_kid_hex(cert, kid_hex, sizeof kid_hex, "(unreadable)");
     print_field("kid", kid_hex);
 }
 
@@ -288,18 +286,15 @@ int keys_check_key(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *verb = "check-key", *key_path = NULL, *cert_path = NULL;
-    int passphrase_fd = -1, option;
+    int passphrase_fd = -1, option, shared;
     while ((option = keys_next_option(verb, argc, argv, options)) != -1) {
         switch (option) {
         case 'k': key_path = optarg; break;
         case 'c': cert_path = optarg; break;
-        case 'p':
-            if (!keys_parse_passphrase_fd(verb, optarg, &passphrase_fd))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'P': return keys_refuse_passphrase_argument(verb);
-        case 'h': fputs(keys_check_key_help, stdout); return KEYS_EXIT_OK;
-        default: return KEYS_EXIT_USAGE;
+        default:
+            shared = keys_common_option(verb, option, keys_check_key_help, &passphrase_fd, NULL);
+            if (shared != KEYS_CONTINUE)
+                return shared;
         }
     }
     if (optind < argc)
@@ -313,24 +308,10 @@ int keys_check_key(int argc, char **argv)
     if (cert_path && vb_cert_load(cert_path, &cert, &err) != VB_OK)
         return keys_report(NULL, &err, NULL);
 
-    /* And the key file: a missing, plain or damaged one is said before any passphrase. */
-    vb_key_encryption how;
-    if (vb_key_file_encryption(key_path, &how, &err) != VB_OK) {
-        X509_free(cert);
-        return keys_report(NULL, &err, NULL);
-    }
-
-    char prompt[4200], passphrase[VB_PASSPHRASE_MAX_BYTES];
-    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", key_path);
+    /* Then the key (a missing, plain or damaged file is said before any passphrase). */
     EVP_PKEY *key = NULL;
-    vb_status status = vb_passphrase_read(prompt, 0, passphrase_fd, passphrase,
-                                          sizeof passphrase, &err);
-    if (status == VB_OK) {
-        status = vb_key_load_encrypted(key_path, passphrase, strlen(passphrase), &key, &err);
-        vb_passphrase_wipe(passphrase, sizeof passphrase);
-    }
     int exit_status = KEYS_EXIT_OK;
-    if (status != VB_OK) {
+    if (keys_open_key(key_path, passphrase_fd, &key, &err) != VB_OK) {
         exit_status = keys_report(NULL, &err, NULL);
     } else {
         char described[96];
@@ -341,10 +322,8 @@ int keys_check_key(int argc, char **argv)
                 exit_status = keys_report(cert_path, &err, "check that the certificate was "
                                           "issued for this key's request");
             } else {
-                uint8_t kid[VB_KID_BYTES];
-                char kid_hex[2 * VB_KID_BYTES + 1] = "?";
-                if (vb_cert_kid(cert, kid, NULL) == VB_OK)
-                    keys_hex(kid, sizeof kid, kid_hex, sizeof kid_hex);
+                char kid_hex[KEYS_KID_HEX_BYTES];
+                keys_kid_hex(cert, kid_hex, sizeof kid_hex, "?");
                 printf("%s: is for this key (kid %s)\n", cert_path, kid_hex);
             }
         }

@@ -102,7 +102,7 @@ int keys_school_init(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *verb = "school-init", *dir = NULL, *code = NULL, *name = NULL, *province = NULL;
-    int rsa_bits = 0, passphrase_fd = -1, option;
+    int rsa_bits = 0, passphrase_fd = -1, option, shared;
     while ((option = keys_next_option(verb, argc, argv, options)) != -1) {
         switch (option) {
         case 'd': dir = optarg; break;
@@ -115,13 +115,10 @@ int keys_school_init(int argc, char **argv)
             if (rsa_bits != 2048 && rsa_bits != 3072 && rsa_bits != 4096)
                 return keys_usage(verb, "--rsa %d: give 2048, 3072 or 4096", rsa_bits);
             break;
-        case 'p':
-            if (!keys_parse_passphrase_fd(verb, optarg, &passphrase_fd))
-                return KEYS_EXIT_USAGE;
-            break;
-        case 'P': return keys_refuse_passphrase_argument(verb);
-        case 'h': fputs(keys_school_init_help, stdout); return KEYS_EXIT_OK;
-        default: return KEYS_EXIT_USAGE;
+        default:
+            shared = keys_common_option(verb, option, keys_school_init_help, &passphrase_fd, NULL);
+            if (shared != KEYS_CONTINUE)
+                return shared;
         }
     }
     if (optind < argc)
@@ -154,35 +151,22 @@ int keys_school_init(int argc, char **argv)
                                            ? "see vanbang-keys school-init --help" : NULL);
     }
 
-    if (!keys_make_directory(dir)) {
-        X509_REQ_free(request);
-        EVP_PKEY_free(key);
-        return KEYS_EXIT_USAGE;
-    }
-
-    char passphrase[VB_PASSPHRASE_MAX_BYTES];
-    status = vb_passphrase_read("Passphrase for the new school signing key: ", 1, passphrase_fd,
-                                passphrase, sizeof passphrase, &err);
-    if (status == VB_OK) {
-        status = vb_key_save_encrypted(key_path, key, passphrase, strlen(passphrase), &err);
-        vb_passphrase_wipe(passphrase, sizeof passphrase);
-        if (status == VB_OK) {
-            status = vb_cert_request_save(request_path, request, &err);
-            if (status != VB_OK)
-                unlink(key_path);
+    int exit_status = keys_write_new_key(dir, key_path, key,
+                                         "Passphrase for the new school signing key: ",
+                                         passphrase_fd);
+    if (exit_status == KEYS_EXIT_OK) {
+        if (vb_cert_request_save(request_path, request, &err) != VB_OK) {
+            unlink(key_path);
+            exit_status = keys_report(NULL, &err, NULL);
+        } else {
+            char described[96];
+            vb_key_describe(key, described, sizeof described);
+            printf("wrote %s (%s, encrypted)\n", key_path, described);
+            printf("wrote %s\n", request_path);
+            printf("next: send %s to your authority, which runs\n"
+                   "  vanbang-keys certify --authority DIR --csr school.csr --out school.crt\n",
+                   request_path);
         }
-    }
-    int exit_status = KEYS_EXIT_OK;
-    if (status != VB_OK) {
-        exit_status = keys_report(NULL, &err, NULL);
-    } else {
-        char described[96];
-        vb_key_describe(key, described, sizeof described);
-        printf("wrote %s (%s, encrypted)\n", key_path, described);
-        printf("wrote %s\n", request_path);
-        printf("next: send %s to your authority, which runs\n"
-               "  vanbang-keys certify --authority DIR --csr school.csr --out school.crt\n",
-               request_path);
     }
     X509_REQ_free(request);
     EVP_PKEY_free(key);
@@ -228,10 +212,8 @@ int keys_import_chain(int argc, char **argv)
         exit_status = keys_report(NULL, &err, NULL);
     } else {
         X509 *leaf = sk_X509_value(chain, 0);
-        uint8_t kid[VB_KID_BYTES];
-        char kid_hex[2 * VB_KID_BYTES + 1] = "?", subject[512] = "?";
-        if (vb_cert_kid(leaf, kid, NULL) == VB_OK)
-            keys_hex(kid, sizeof kid, kid_hex, sizeof kid_hex);
+        char kid_hex[KEYS_KID_HEX_BYTES], subject[512] = "?";
+        keys_kid_hex(leaf, kid_hex, sizeof kid_hex, "?");
         vb_cert_name_text(X509_get_subject_name(leaf), subject, sizeof subject, NULL);
         printf("wrote %s (%d certificates, checked)\n  subject  %s\n  kid      %s\n", out_path,
                sk_X509_num(chain), subject, kid_hex);

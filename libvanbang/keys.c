@@ -193,6 +193,51 @@ static void pem_block_free(pem_block *block)
     memset(block, 0, sizeof *block);
 }
 
+/* The first PEM block of a file's bytes, as pem_block_read says (-1 also when out of memory). */
+static int pem_first_block(const unsigned char *data, size_t len, pem_block *block)
+{
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    int found = bio ? pem_block_read(bio, block) : -1;
+    BIO_free(bio);
+    return found;
+}
+
+/* Reads a key or request file and its first PEM block into *block (free it with
+ * pem_block_free); a file without PEM or with a damaged block is refused, the message naming
+ * what was `expected` ("a CERTIFICATE REQUEST"). The file's bytes are wiped once parsed. */
+static vb_status pem_file_first_block(const char *path, const char *expected, pem_block *block,
+                                      vb_error *err)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    vb_status status = file_read_bounded(path, VB_KEY_FILE_MAX_BYTES, &data, &len, err);
+    if (status != VB_OK)
+        return status;
+    int found = pem_first_block(data, len, block);
+    file_free(data, len);
+    if (found == 1)
+        return VB_OK;
+    ERR_clear_error();
+    if (found == 0)
+        return vb_fail(err, VB_ERR_KEY, "%s: not a PEM file; expected %s", path, expected);
+    return vb_fail(err, VB_ERR_KEY, "%s: damaged PEM (bad base64 or no END line)", path);
+}
+
+/* Writes what a PEM writer put in pem (a memory BIO, NULL if none could be made; `encoded`
+ * is whether the writer succeeded) to a new file of mode 0644, and frees pem. */
+static vb_status pem_file_save(const char *path, BIO *pem, int encoded, const char *what,
+                               vb_error *err)
+{
+    vb_status status;
+    if (!pem || !encoded)
+        status = vb_fail(err, VB_ERR_CRYPTO, "%s: cannot encode the %s: %s", path, what,
+                         openssl_reason());
+    else
+        status = file_create_from_bio(path, 0644, pem, err);
+    BIO_free(pem);
+    return status;
+}
+
 static int pem_label_is_certificate(const char *label)
 {
     return strcmp(label, "CERTIFICATE") == 0 || strcmp(label, "X509 CERTIFICATE") == 0;
@@ -322,22 +367,12 @@ static int decrypt_failure_is_wrong_passphrase(const char **reason)
 static vb_status key_file_read_encrypted(const char *path, X509_SIG **out, vb_error *err)
 {
     *out = NULL;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    vb_status status = file_read_bounded(path, VB_KEY_FILE_MAX_BYTES, &data, &len, err);
+    pem_block block;
+    vb_status status = pem_file_first_block(path, "an ENCRYPTED PRIVATE KEY", &block, err);
     if (status != VB_OK)
         return status;
 
-    pem_block block;
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    int found = bio ? pem_block_read(bio, &block) : -1;
-    BIO_free(bio);
-    if (found == 0) {
-        status = vb_fail(err, VB_ERR_KEY, "%s: not a PEM file; expected an ENCRYPTED PRIVATE "
-                         "KEY", path);
-    } else if (found < 0) {
-        status = vb_fail(err, VB_ERR_KEY, "%s: damaged PEM (bad base64 or no END line)", path);
-    } else if (strcmp(block.label, "ENCRYPTED PRIVATE KEY") == 0) {
+    if (strcmp(block.label, "ENCRYPTED PRIVATE KEY") == 0) {
         const unsigned char *p = block.der;
         *out = d2i_X509_SIG(NULL, &p, block.der_len);
         if (!*out || p != block.der + block.der_len) {
@@ -358,9 +393,7 @@ static vb_status key_file_read_encrypted(const char *path, X509_SIG **out, vb_er
         status = vb_fail(err, VB_ERR_KEY, "%s: holds a %s, not an encrypted private key", path,
                          block.label);
     }
-    if (found == 1)
-        pem_block_free(&block);
-    file_free(data, len);
+    pem_block_free(&block);
     ERR_clear_error();
     return status;
 }
@@ -407,9 +440,7 @@ vb_status vb_key_file_identify(const char *path, vb_key_file_kind *kind, vb_erro
     if (status != VB_OK)
         return status;
     pem_block block;
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    int found = bio ? pem_block_read(bio, &block) : -1;
-    BIO_free(bio);
+    int found = pem_first_block(data, len, &block);
     if (found == 1) {
         if (pem_label_is_certificate(block.label))
             *kind = VB_KEY_FILE_CERTIFICATE;
@@ -833,21 +864,11 @@ vb_status vb_cert_load(const char *path, X509 **out, vb_error *err)
 vb_status vb_cert_request_load(const char *path, X509_REQ **out, vb_error *err)
 {
     *out = NULL;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    vb_status status = file_read_bounded(path, VB_KEY_FILE_MAX_BYTES, &data, &len, err);
+    pem_block block;
+    vb_status status = pem_file_first_block(path, "a CERTIFICATE REQUEST", &block, err);
     if (status != VB_OK)
         return status;
-    pem_block block;
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    int found = bio ? pem_block_read(bio, &block) : -1;
-    BIO_free(bio);
-    if (found == 0) {
-        status = vb_fail(err, VB_ERR_KEY, "%s: not a PEM file; expected a CERTIFICATE REQUEST",
-                         path);
-    } else if (found < 0) {
-        status = vb_fail(err, VB_ERR_KEY, "%s: damaged PEM (bad base64 or no END line)", path);
-    } else if (!pem_label_is_request(block.label)) {
+    if (!pem_label_is_request(block.label)) {
         status = vb_fail(err, VB_ERR_KEY, "%s: holds a %s, not a CERTIFICATE REQUEST", path,
                          block.label);
     } else {
@@ -859,9 +880,7 @@ vb_status vb_cert_request_load(const char *path, X509_REQ **out, vb_error *err)
             status = vb_fail(err, VB_ERR_KEY, "%s: damaged certificate request", path);
         }
     }
-    if (found == 1)
-        pem_block_free(&block);
-    file_free(data, len);
+    pem_block_free(&block);
     ERR_clear_error();
     return status;
 }
@@ -878,35 +897,21 @@ vb_status vb_cert_save_chain(const char *path, STACK_OF(X509) *chain, vb_error *
                            i + 1, openssl_reason());
         }
     }
-    vb_status status = file_create_from_bio(path, 0644, pem, err);
-    BIO_free(pem);
-    return status;
+    return pem_file_save(path, pem, 1, "chain", err);
 }
 
 vb_status vb_cert_save(const char *path, X509 *cert, vb_error *err)
 {
     BIO *pem = BIO_new(BIO_s_mem());
-    if (!pem || PEM_write_bio_X509(pem, cert) != 1) {
-        BIO_free(pem);
-        return vb_fail(err, VB_ERR_CRYPTO, "%s: cannot encode the certificate: %s", path,
-                       openssl_reason());
-    }
-    vb_status status = file_create_from_bio(path, 0644, pem, err);
-    BIO_free(pem);
-    return status;
+    int encoded = pem && PEM_write_bio_X509(pem, cert) == 1;
+    return pem_file_save(path, pem, encoded, "certificate", err);
 }
 
 vb_status vb_cert_request_save(const char *path, X509_REQ *request, vb_error *err)
 {
     BIO *pem = BIO_new(BIO_s_mem());
-    if (!pem || PEM_write_bio_X509_REQ(pem, request) != 1) {
-        BIO_free(pem);
-        return vb_fail(err, VB_ERR_CRYPTO, "%s: cannot encode the request: %s", path,
-                       openssl_reason());
-    }
-    vb_status status = file_create_from_bio(path, 0644, pem, err);
-    BIO_free(pem);
-    return status;
+    int encoded = pem && PEM_write_bio_X509_REQ(pem, request) == 1;
+    return pem_file_save(path, pem, encoded, "request", err);
 }
 
 /* ======================================================================================
@@ -1251,15 +1256,59 @@ static vb_status cert_add_extension(X509 *cert, X509V3_CTX *context, int nid, co
     return VB_OK;
 }
 
-/* Version, serial, validity from now for days: what every certificate made here shares. */
-static vb_status cert_start(X509 *cert, int days, vb_error *err)
+/* The extensions of every certificate made here, in this order: basicConstraints and keyUsage
+ * as given, the subject key identifier, then the authority key identifier (the issuer's, as
+ * context names it; for a self-signed certificate, copied from the subject key identifier,
+ * which is why that one goes first). */
+static vb_status cert_add_extensions(X509 *cert, X509V3_CTX *context,
+                                     const char *basic_constraints, const char *key_usage,
+                                     vb_error *err)
+{
+    vb_status status = cert_add_extension(cert, context, NID_basic_constraints, basic_constraints,
+                                          err);
+    if (status == VB_OK)
+        status = cert_add_extension(cert, context, NID_key_usage, key_usage, err);
+    if (status == VB_OK)
+        status = cert_add_extension(cert, context, NID_subject_key_identifier, "hash", err);
+    if (status == VB_OK)
+        status = cert_add_extension(cert, context, NID_authority_key_identifier, "keyid:always",
+                                    err);
+    return status;
+}
+
+/* The last step of every certificate made here: unless status is already a failure, signs cert
+ * with signing_key; then hands it to *out, or frees it and returns the failure. */
+static vb_status cert_finish(vb_status status, X509 *cert, EVP_PKEY *signing_key, X509 **out,
+                             vb_error *err)
+{
+    if (status == VB_OK)
+        status = cert_sign(cert, signing_key, err);
+    if (status != VB_OK) {
+        X509_free(cert);
+        ERR_clear_error();
+        return status;
+    }
+    *out = cert;
+    return VB_OK;
+}
+
+/* Version, serial, validity from now for days, then subject, issuer and public key: how every
+ * certificate made here starts. */
+static vb_status cert_start(X509 *cert, int days, const X509_NAME *subject,
+                            const X509_NAME *issuer, EVP_PKEY *public_key, vb_error *err)
 {
     if (X509_set_version(cert, X509_VERSION_3) != 1 ||
         !X509_gmtime_adj(X509_getm_notBefore(cert), 0) ||
         !X509_time_adj_ex(X509_getm_notAfter(cert), days, 0, NULL))
         return vb_fail(err, VB_ERR_CRYPTO, "cannot set up the certificate: %s",
                        openssl_reason());
-    return cert_set_random_serial(cert, err);
+    vb_status status = cert_set_random_serial(cert, err);
+    if (status == VB_OK &&
+        (X509_set_subject_name(cert, subject) != 1 || X509_set_issuer_name(cert, issuer) != 1 ||
+         X509_set_pubkey(cert, public_key) != 1))
+        status = vb_fail(err, VB_ERR_CRYPTO, "cannot fill the certificate: %s",
+                         openssl_reason());
+    return status;
 }
 
 vb_status vb_cert_make_authority(EVP_PKEY *key, const char *subject, int days, X509 **out,
@@ -1282,37 +1331,15 @@ vb_status vb_cert_make_authority(EVP_PKEY *key, const char *subject, int days, X
         X509_NAME_free(name);
         return vb_fail(err, VB_ERR_NOMEM, "out of memory");
     }
-    status = cert_start(cert, days, err);
-    if (status == VB_OK && (X509_set_subject_name(cert, name) != 1 ||
-                            X509_set_issuer_name(cert, name) != 1 ||
-                            X509_set_pubkey(cert, key) != 1))
-        status = vb_fail(err, VB_ERR_CRYPTO, "cannot fill the certificate: %s",
-                         openssl_reason());
+    status = cert_start(cert, days, name, name, key, err); /* self-signed */
     X509V3_CTX context;
     X509V3_set_ctx(&context, cert, cert, NULL, NULL, 0);
-    /* pathlen:0: the authority certifies schools' signing keys itself, never another CA. The
-     * subject key identifier goes first: the authority key identifier is copied from it. */
+    /* pathlen:0: the authority certifies schools' signing keys itself, never another CA. */
     if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_basic_constraints,
-                                    "critical,CA:TRUE,pathlen:0", err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_key_usage,
-                                    "critical,keyCertSign,cRLSign", err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_subject_key_identifier, "hash", err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_authority_key_identifier,
-                                    "keyid:always", err);
-    if (status == VB_OK)
-        status = cert_sign(cert, key, err);
-    X509_NAME_free(name);
-    if (status != VB_OK) {
-        X509_free(cert);
-        ERR_clear_error();
-        return status;
-    }
-    *out = cert;
-    return VB_OK;
+        status = cert_add_extensions(cert, &context, "critical,CA:TRUE,pathlen:0",
+                                     "critical,keyCertSign,cRLSign", err);
+    X509_NAME_free(name); /* the certificate holds its own copies */
+    return cert_finish(status, cert, key, out, err);
 }
 
 vb_status vb_cert_make_request(EVP_PKEY *key, const char *school_code, const char *school_name,
@@ -1439,35 +1466,14 @@ vb_status vb_cert_certify(X509 *authority_cert, EVP_PKEY *authority_key, X509_RE
     X509 *cert = X509_new();
     if (!cert)
         return vb_fail(err, VB_ERR_NOMEM, "out of memory");
-    status = cert_start(cert, days, err);
-    if (status == VB_OK &&
-        (X509_set_subject_name(cert, X509_REQ_get_subject_name(request)) != 1 ||
-         X509_set_issuer_name(cert, X509_get_subject_name(authority_cert)) != 1 ||
-         X509_set_pubkey(cert, school_key) != 1))
-        status = vb_fail(err, VB_ERR_CRYPTO, "cannot fill the certificate: %s",
-                         openssl_reason());
+    status = cert_start(cert, days, X509_REQ_get_subject_name(request),
+                        X509_get_subject_name(authority_cert), school_key, err);
     X509V3_CTX context;
     X509V3_set_ctx(&context, authority_cert, cert, NULL, NULL, 0);
     if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_basic_constraints, "critical,CA:FALSE",
-                                    err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_key_usage, "critical,digitalSignature",
-                                    err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_subject_key_identifier, "hash", err);
-    if (status == VB_OK)
-        status = cert_add_extension(cert, &context, NID_authority_key_identifier,
-                                    "keyid:always", err);
-    if (status == VB_OK)
-        status = cert_sign(cert, authority_key, err);
-    if (status != VB_OK) {
-        X509_free(cert);
-        ERR_clear_error();
-        return status;
-    }
-    *out = cert;
-    return VB_OK;
+        status = cert_add_extensions(cert, &context, "critical,CA:FALSE",
+                                     "critical,digitalSignature", err);
+    return cert_finish(status, cert, authority_key, out, err);
 }
 
 /* ======================================================================================

@@ -11,58 +11,11 @@
 # line, missing options, serial patterns that cannot give distinct serials, and --dry-run.
 # Last, the national program catalog in the trust list makes records smaller and the verifier
 # still shows the program name, in Vietnamese and in English.
-# Needs env VB_BIN (set by scripts/run-tests.sh).
+# Needs env VB_ROOT and VB_BIN (set by scripts/run-tests.sh).
 set -u
-keys="$VB_BIN/vanbang-keys"
-issue="$VB_BIN/vanbang-issue"
-verifier="$VB_BIN/vanbang-verifier"
-for program in "$keys" "$issue" "$verifier"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-
-checks=0
-failures=0
-failed_names=""
-fail() {
-    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
-    failed_names="$failed_names
-    $(printf "%s" "$*" | head -n 1)"
-}
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
-
-# run EXPECTED_STATUS NAME COMMAND...: runs COMMAND with stdout in out, stderr in err; every
-# output also goes to all-output, which is searched for identification numbers at the end.
-run() {
-    run_expected=$1; run_name=$2; shift 2
-    "$@" >out 2>err </dev/null
-    status=$?
-    cat out err >>all-output
-    if [ "$status" -ne "$run_expected" ]; then
-        fail "$run_name: exit status $status, expected $run_expected"
-        sed 's/^/    stdout: /' out; sed 's/^/    stderr: /' err
-        return 1
-    fi
-    pass "$run_name"
-}
-
-# with_passphrase PASSPHRASE COMMAND...: COMMAND gets VANBANG_PASSPHRASE in its environment
-# only (a shell function, so the passphrase is in no process's argv).
-with_passphrase() {
-    VANBANG_PASSPHRASE=$1; export VANBANG_PASSPHRASE; shift
-    "$@"; with_status=$?
-    unset VANBANG_PASSPHRASE
-    return $with_status
-}
-
-# contains FILE TEXT NAME: FILE must contain TEXT (fixed string).
-contains() {
-    if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; sed 's/^/    /' "$1"; fi
-}
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys" "$issue" "$verifier"
+enter_work_dir
 
 # absent PATH NAME: nothing may exist at PATH.
 absent() {
@@ -94,32 +47,27 @@ csv_awk='function csv_split(s, f,    n, i, c, q, cur) {
 authority_passphrase='authority: cá vàng bơi 42'
 school_passphrase='school: đúng ngựa pin kẹp giấy'
 unset VANBANG_PASSPHRASE
-base_url="https://xacthuc.example.edu.vn/V/"
 : >all-output
+output_log=all-output  # every output of run goes here too, searched for identification numbers at the end
 
 # ---------------------------------------------------------------- --help for every verb
 run 0 "vanbang-issue --help" "$issue" --help
 for verb in sign qr sample-roster programs; do
     if run 0 "$verb --help" "$issue" "$verb" --help; then
-        for section in NAME SYNOPSIS; do
-            grep -q "^$section\$" out || fail "$verb --help has no $section section"
-        done
+        has_sections "$verb" NAME SYNOPSIS
         contains out "vanbang-issue $verb" "$verb --help names the verb"
     fi
 done
 run 2 "vanbang-issue with no verb is a usage error" "$issue"
 
 # ---------------------------------------------------------------- authority, school, trust list
-run 0 "authority-init" with_passphrase "$authority_passphrase" "$keys" authority-init \
-    --dir authority --name "Bộ Giáo dục và Đào tạo (thử nghiệm)"
-run 0 "school-init" with_passphrase "$school_passphrase" "$keys" school-init --dir school \
-    --code CDNHN01 --name "Trường Cao đẳng Nghề Hà Nội" --province "Hà Nội"
-run 0 "certify the school" with_passphrase "$authority_passphrase" "$keys" certify \
-    --authority authority --csr school/school.csr --out school/school.crt
-run 0 "trust-init" with_passphrase "$authority_passphrase" "$keys" trust-init \
-    --authority authority --list trust.cbor
-run 0 "trust-add the school" with_passphrase "$authority_passphrase" "$keys" trust-add \
-    --authority authority --list trust.cbor --cert school/school.crt
+world_step() {  # each step of make_world is a check, with the passphrase of the key it opens
+    step_name=$1
+    if [ "$2" = authority ]; then step_passphrase=$authority_passphrase; else step_passphrase=$school_passphrase; fi
+    shift 2
+    run 0 "$step_name" with_passphrase "$step_passphrase" "$@"
+}
+make_world --province "Hà Nội"
 cp trust.cbor trust-without-catalog.cbor
 
 # ---------------------------------------------------------------- the roster
@@ -389,11 +337,4 @@ done
 [ -z "$leaks" ] && pass "none of the $(sort -u pins | wc -l) identification numbers appears in any output" ||
     fail "identification numbers found in:$leaks"
 
-echo
-echo "$checks checks, $failures failed"
-if [ "$failures" -ne 0 ]; then
-    printf "failed checks:%s\n" "$failed_names"
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all vanbang-issue CLI checks passed"
+finish "all vanbang-issue CLI checks passed"

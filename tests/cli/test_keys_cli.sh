@@ -7,48 +7,13 @@
 # refusal a user meets: wrong passphrase, missing file, existing key, unencrypted key, broken
 # chain, no passphrase source; and --help for every verb.
 # Passphrases go through the environment or a file descriptor, never argv.
-# Needs env VB_BIN (set by scripts/run-tests.sh) and the openssl command.
+# Needs env VB_ROOT and VB_BIN (set by scripts/run-tests.sh) and the openssl command.
 set -u
-keys="$VB_BIN/vanbang-keys"
-[ -x "$keys" ] || { echo "FAIL: $keys is missing; run make first"; exit 1; }
-command -v openssl >/dev/null 2>&1 || { echo "FAIL: the openssl command is missing"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# run EXPECTED_STATUS NAME COMMAND...: runs COMMAND with stdout in out, stderr in err.
-run() {
-    expected=$1; name=$2; shift 2
-    "$@" >out 2>err </dev/null
-    status=$?
-    cat out err >>all-output
-    if [ "$status" -ne "$expected" ]; then
-        fail "$name: exit status $status, expected $expected"
-        sed 's/^/    stdout: /' out; sed 's/^/    stderr: /' err
-        return 1
-    fi
-    pass "$name"
-}
-
-# with_passphrase PASSPHRASE COMMAND...: runs COMMAND with VANBANG_PASSPHRASE in its
-# environment only (a shell function, so the passphrase is in no process's argv).
-with_passphrase() {
-    VANBANG_PASSPHRASE=$1; export VANBANG_PASSPHRASE; shift
-    "$@"; with_status=$?
-    unset VANBANG_PASSPHRASE
-    return $with_status
-}
-
-# contains FILE TEXT NAME: FILE must contain TEXT (fixed string).
-contains() {
-    if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; sed 's/^/    /' "$1"; fi
-}
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys"
+need_command openssl openssl
+enter_work_dir
+output_log=all-output  # every output of run goes here too, searched for passphrases at the end
 
 authority_passphrase='authority: cá vàng bơi 42'
 school_passphrase='school: đúng ngựa pin kẹp giấy'
@@ -60,9 +25,7 @@ unset VANBANG_PASSPHRASE
 run 0 "vanbang-keys --help" "$keys" --help
 for verb in authority-init school-init certify import-chain show check-key; do
     if run 0 "$verb --help" "$keys" "$verb" --help; then
-        for section in NAME SYNOPSIS DESCRIPTION OPTIONS FILES "EXIT STATUS" EXAMPLES; do
-            grep -q "^$section\$" out || fail "$verb --help has no $section section"
-        done
+        has_sections "$verb" NAME SYNOPSIS DESCRIPTION OPTIONS FILES "EXIT STATUS" EXAMPLES
     fi
     run 0 "help $verb" "$keys" help "$verb"
 done
@@ -286,9 +249,4 @@ else
     fail "could not make a test chain with the openssl command"
 fi
 
-echo
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all vanbang-keys CLI checks passed"
+finish "all vanbang-keys CLI checks passed"

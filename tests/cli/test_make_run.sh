@@ -5,24 +5,13 @@
 # per graduate in demo/diplomas; zbarimg, when installed, reads the first PNG as its link.
 # Needs env VB_ROOT and VB_BUILD (set by scripts/run-tests.sh).
 set -u
+. "$VB_ROOT/tests/cli/lib.sh"
 demo_script="$VB_ROOT/scripts/demo.sh"
 build=$(basename "$VB_BUILD")
 [ -f "$demo_script" ] || { echo "FAIL: $demo_script is missing"; exit 1; }
-[ -x "$VB_BUILD/bin/vanbang-issue" ] || { echo "FAIL: $VB_BUILD/bin is missing; run make first"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+need_programs "$VB_BUILD/bin/vanbang-issue"
+make_work_dir
 demo="$VB_ROOT/demo"
-
-checks=0
-failures=0
-failed_names=""
-fail() {
-    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
-    failed_names="$failed_names
-    $(printf "%s" "$*" | head -n 1)"
-}
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
 
 sh "$demo_script" "$build" >"$work/demo.out" 2>"$work/demo.err" </dev/null
 status=$?
@@ -74,11 +63,4 @@ else
 fi
 [ -s "$work/demo.err" ] && { echo "note: the demo wrote to stderr:"; sed 's/^/    /' "$work/demo.err"; }
 
-echo
-echo "$checks checks, $failures failed"
-if [ "$failures" -ne 0 ]; then
-    printf "failed checks:%s\n" "$failed_names"
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "the make run demo works end to end"
+finish "the make run demo works end to end"

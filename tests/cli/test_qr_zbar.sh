@@ -3,14 +3,13 @@
 # tests/tools/qr-render and checks that an independent decoder, zbarimg, reads each PNG back as
 # exactly the link text: both base spellings (alphanumeric and 8-bit), every ECC level, several
 # module sizes.
-# Needs env VB_BUILD (set by scripts/run-tests.sh) and zbarimg (Debian zbar-tools).
+# Needs env VB_ROOT and VB_BUILD (set by scripts/run-tests.sh) and zbarimg (Debian zbar-tools).
 set -eu
+. "$VB_ROOT/tests/cli/lib.sh"
 render="$VB_BUILD/tools/qr-render"
-[ -x "$render" ] || { echo "FAIL: $render is missing; run make first"; exit 1; }
-command -v zbarimg >/dev/null 2>&1 || { echo "FAIL: zbarimg missing; apt-get install zbar-tools"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+need_programs "$render"
+need_command zbarimg zbar-tools
+make_work_dir
 
 # Same records every run: awk's generator with a fixed seed. One "LEVEL MODULE_PX HEX" a line.
 awk 'BEGIN {

@@ -10,39 +10,14 @@
 # is filtered out; a refusal is a failure here, printed with the validator's messages.
 # Needs env VB_ROOT, VB_BUILD and VB_BIN (set by scripts/run-tests.sh) and zbarimg (Debian zbar-tools).
 set -u
-keys="$VB_BIN/vanbang-keys"
-issue="$VB_BIN/vanbang-issue"
-verifier="$VB_BIN/vanbang-verifier"
-for program in "$keys" "$issue" "$verifier"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-command -v zbarimg >/dev/null 2>&1 || { echo "FAIL: zbarimg missing; apt-get install zbar-tools"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys" "$issue" "$verifier"
+need_command zbarimg zbar-tools
+enter_work_dir
 started=$(date +%s)
+use_test_passphrase  # throw-away keys of this test only
 
-checks=0
-failures=0
-failed_names=""
-fail() {
-    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
-    failed_names="$failed_names
-    $(printf "%s" "$*" | head -n 1)"
-}
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
-
-VANBANG_PASSPHRASE='thử nghiệm: chỉ dùng cho khóa thử'
-export VANBANG_PASSPHRASE  # throw-away keys of this test only
-base_url="https://xacthuc.example.edu.vn/V/"
-
-{ "$keys" authority-init --dir authority --name "Bộ Giáo dục và Đào tạo (thử nghiệm)" &&
-    "$keys" school-init --dir school --code CDNHN01 --name "Trường Cao đẳng Nghề Hà Nội" &&
-    "$keys" certify --authority authority --csr school/school.csr --out school/school.crt &&
-    "$keys" trust-init --authority authority --list trust.cbor &&
-    "$keys" trust-add --authority authority --list trust.cbor --cert school/school.crt; } >setup.log 2>&1 ||
-    { echo "FAIL: could not set up the keys:"; cat setup.log; exit 1; }
+make_world || { echo "FAIL: could not set up the keys:"; cat setup.log; exit 1; }
 
 shared="$VB_ROOT/../shared/data"
 if [ -f "$shared/sample-roster.csv" ] && [ -f "$shared/sample-roster-trung-cap.csv" ]; then
@@ -122,11 +97,4 @@ for batch in "$@"; do
 done
 
 elapsed=$(($(date +%s) - started))
-echo
-echo "$checks checks, $failures failed; $total QR codes in ${elapsed}s"
-if [ "$failures" -ne 0 ]; then
-    printf "failed checks:%s\n" "$failed_names"
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all $total QR codes read back by zbarimg as their exact links"
+finish "all $total QR codes read back by zbarimg as their exact links" "; $total QR codes in ${elapsed}s"

@@ -6,38 +6,12 @@
 # (bad hex refused, whatever the hex parser makes of it) and by --cert, trust-list against the
 # wrong anchor, and the program catalog: added, a conflicting name refused with the list's
 # bytes unchanged, malformed CSV lines reported as FILE:LINE.
-# Needs env VB_BIN (set by scripts/run-tests.sh) and the openssl command.
+# Needs env VB_ROOT and VB_BIN (set by scripts/run-tests.sh) and the openssl command.
 set -u
-keys="$VB_BIN/vanbang-keys"
-[ -x "$keys" ] || { echo "FAIL: $keys is missing; run make first"; exit 1; }
-command -v openssl >/dev/null 2>&1 || { echo "FAIL: the openssl command is missing"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-
-checks=0
-failures=0
-failed_names=""
-fail() {
-    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
-    failed_names="$failed_names
-    $(printf "%s" "$*" | head -n 1)"
-}
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
-
-# run EXPECTED_STATUS NAME COMMAND...: runs COMMAND with stdout in out, stderr in err.
-run() {
-    run_expected=$1; run_name=$2; shift 2
-    "$@" >out 2>err </dev/null
-    status=$?
-    if [ "$status" -ne "$run_expected" ]; then
-        fail "$run_name: exit status $status, expected $run_expected"
-        sed 's/^/    stdout: /' out; sed 's/^/    stderr: /' err
-        return 1
-    fi
-    pass "$run_name"
-}
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys"
+need_command openssl openssl
+enter_work_dir
 
 # refused NAME COMMAND...: COMMAND must fail (exit 1 or 2).
 refused() {
@@ -50,17 +24,11 @@ refused() {
     fi
 }
 
-contains() {  # contains FILE TEXT NAME
-    if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; sed 's/^/    /' "$1"; fi
-}
-
 unchanged() {  # unchanged COPY NAME: trust.cbor must still have COPY's bytes
     if cmp -s "$1" trust.cbor; then pass "$2"; else fail "$2: trust.cbor changed"; fi
 }
 
-VANBANG_PASSPHRASE='thử nghiệm: chỉ dùng cho khóa thử'
-export VANBANG_PASSPHRASE  # throw-away keys of this test only
+use_test_passphrase  # throw-away keys of this test only
 
 kid_of() { openssl x509 -in "$1" -outform DER | sha256sum | cut -c1-16; }
 # sequence: the sequence number trust-list prints for trust.cbor (empty when it cannot).
@@ -76,9 +44,7 @@ expect_sequence() {  # expect_sequence N NAME
 # ---------------------------------------------------------------- --help
 for verb in trust-init trust-add trust-remove trust-list trust-programs; do
     if run 0 "$verb --help" "$keys" "$verb" --help; then
-        for section in NAME SYNOPSIS; do
-            grep -q "^$section\$" out || fail "$verb --help has no $section section"
-        done
+        has_sections "$verb" NAME SYNOPSIS
         contains out "vanbang-keys $verb" "$verb --help shows how $verb is called"
     fi
 done
@@ -249,11 +215,4 @@ done
 run 2 "trust-programs with a missing catalog file: exit 2" "$keys" trust-programs \
     --authority authority --list trust.cbor --catalog no-such.csv
 
-echo
-echo "$checks checks, $failures failed"
-if [ "$failures" -ne 0 ]; then
-    printf "failed checks:%s\n" "$failed_names"
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all trust list CLI checks passed"
+finish "all trust list CLI checks passed"

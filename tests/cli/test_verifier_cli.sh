@@ -7,58 +7,12 @@
 # read from standard input, a raw binary record (--record, from the link decoded by FORMAT.md
 # §2 here in the test), a record whose program name is left to a catalog the list lacks, and
 # a roster whose name field is HTML, which the issuer must refuse.
-# Needs env VB_BIN (set by scripts/run-tests.sh); perl (Debian perl-base) for the --record checks.
+# Needs env VB_ROOT and VB_BIN (set by scripts/run-tests.sh); perl (Debian perl-base) for the --record checks.
 set -u
-keys="$VB_BIN/vanbang-keys"
-issue="$VB_BIN/vanbang-issue"
-verifier="$VB_BIN/vanbang-verifier"
-for program in "$keys" "$issue" "$verifier"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-
-checks=0
-failures=0
-failed_names=""
-fail() {
-    echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1))
-    failed_names="$failed_names
-    $(printf "%s" "$*" | head -n 1)"
-}
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
-
-# run EXPECTED_STATUS NAME COMMAND...: runs COMMAND with stdin from $input (default /dev/null),
-# stdout in out, stderr in err.
-input=/dev/null
-run() {
-    run_expected=$1; run_name=$2; shift 2
-    "$@" >out 2>err <"$input"
-    status=$?
-    input=/dev/null
-    if [ "$status" -ne "$run_expected" ]; then
-        fail "$run_name: exit status $status, expected $run_expected"
-        sed 's/^/    stdout: /' out; sed 's/^/    stderr: /' err
-        return 1
-    fi
-    pass "$run_name"
-}
-
-# contains FILE TEXT NAME / lacks FILE TEXT NAME: FILE must (not) contain TEXT (fixed string).
-contains() {
-    if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; sed 's/^/    /' "$1"; fi
-}
-lacks() {
-    if grep -qF -- "$2" "$1"; then fail "$3: \"$2\" found in $1:"; sed 's/^/    /' "$1"; else
-        pass "$3"; fi
-}
-
-VANBANG_PASSPHRASE='thử nghiệm: chỉ dùng cho khóa thử'
-export VANBANG_PASSPHRASE  # throw-away keys of this test only
-base_url="https://xacthuc.example.edu.vn/V/"
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys" "$issue" "$verifier"
+enter_work_dir
+use_test_passphrase  # throw-away keys of this test only
 
 # check ARGS...: vanbang-verifier check against the authority's current trust list.
 check() { "$verifier" check --anchor authority/authority.crt --trust trust.cbor "$@"; }
@@ -76,16 +30,13 @@ run 2 "check with a missing trust list file" "$verifier" check --anchor /nonexis
     --trust /nonexistent.cbor "${base_url}123"
 
 # ---------------------------------------------------------------- the world
-# Authority A certifies two schools; its trust list holds only the first. Authority B is another.
+# Authority A certifies two schools; its trust list holds only the first (make_world's school).
+# Authority B is another.
 setup_ok=1
-"$keys" authority-init --dir authority --name "Bộ Giáo dục và Đào tạo (thử nghiệm)" >>setup.log 2>&1 || setup_ok=0
+make_world || setup_ok=0
 "$keys" authority-init --dir other-authority --name "Một cơ quan khác" >>setup.log 2>&1 || setup_ok=0
-"$keys" school-init --dir school --code CDNHN01 --name "Trường Cao đẳng Nghề Hà Nội" >>setup.log 2>&1 || setup_ok=0
-"$keys" certify --authority authority --csr school/school.csr --out school/school.crt >>setup.log 2>&1 || setup_ok=0
 "$keys" school-init --dir unlisted --code TCDN02 --name "Trường Trung cấp Đà Nẵng" >>setup.log 2>&1 || setup_ok=0
 "$keys" certify --authority authority --csr unlisted/school.csr --out unlisted/school.crt >>setup.log 2>&1 || setup_ok=0
-"$keys" trust-init --authority authority --list trust.cbor >>setup.log 2>&1 || setup_ok=0
-"$keys" trust-add --authority authority --list trust.cbor --cert school/school.crt >>setup.log 2>&1 || setup_ok=0
 "$issue" sample-roster --rows 6 --seed 11 --out roster.csv 2>/dev/null || setup_ok=0
 for who in school unlisted; do
     "$issue" sign --roster roster.csv --key "$who/school.key" --cert "$who/school.crt" --base-url "$base_url" \
@@ -289,11 +240,4 @@ grep -q "^html\.csv:3:" err && fail "the name with an apostrophe and a hyphen wa
     pass "a name with an apostrophe and a hyphen is accepted"
 [ ! -e html-out ] && pass "nothing written for the HTML name" || fail "html-out was written"
 
-echo
-echo "$checks checks, $failures failed"
-if [ "$failures" -ne 0 ]; then
-    printf "failed checks:%s\n" "$failed_names"
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "all vanbang-verifier CLI checks passed"
+finish "all vanbang-verifier CLI checks passed"

@@ -12,41 +12,13 @@
 #include <cmocka.h>
 
 #include "cbor.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------- helpers */
-
-/* Parses hex digits, ignoring spaces, into out; returns the byte count. */
-static size_t test_hex(const char *hex, uint8_t *out, size_t out_size)
-{
-    size_t n = 0;
-    int high = -1;
-    for (const char *p = hex; *p; p++) {
-        int v = 0;
-        if (*p == ' ')
-            continue;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            v = *p - 'A' + 10;
-        else
-            fail_msg("bad hex character '%c' in test data", *p);
-        if (high < 0) {
-            high = v;
-        } else {
-            assert_true(n < out_size);
-            out[n++] = (uint8_t)(high << 4 | v);
-            high = -1;
-        }
-    }
-    assert_int_equal(high, -1);
-    return n;
-}
 
 static void test_print_hex(const char *label, const uint8_t *bytes, size_t length)
 {
@@ -63,16 +35,6 @@ static void test_assert_bytes(const uint8_t *got, size_t got_length, const uint8
         test_print_hex("got     ", got, got_length);
         fail_msg("encodings differ");
     }
-}
-
-/* A heap copy of exactly `length` bytes: any read past it is an ASan error. */
-static uint8_t *test_exact_copy(const uint8_t *bytes, size_t length)
-{
-    uint8_t *copy = malloc(length ? length : 1);
-    assert_non_null(copy);
-    if (length)
-        memcpy(copy, bytes, length);
-    return copy;
 }
 
 /* Skips one item of hex input (from an exact-size buffer); *consumed gets the bytes used. */

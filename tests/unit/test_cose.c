@@ -12,6 +12,9 @@
 
 #include "cose.h"
 
+#define TEST_BUFFER_BYTES 4096 /* test_buffer: room for every message built here */
+#include "testutil.h"
+
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -29,73 +32,8 @@ static EVP_PKEY *test_ec_key, *test_ec_other_key, *test_rsa_key;
 
 /* ---------------------------------------------------------------- byte building */
 
-/* A byte buffer and a CBOR head writer of its own, so expected bytes do not come from the
- * library under test. */
-typedef struct {
-    uint8_t data[4096];
-    size_t length;
-} test_buffer;
-
-static void tb_raw(test_buffer *b, const void *bytes, size_t n)
-{
-    assert_true(n <= sizeof b->data - b->length);
-    memcpy(b->data + b->length, bytes, n);
-    b->length += n;
-}
-
-static void tb_byte(test_buffer *b, uint8_t byte) { tb_raw(b, &byte, 1); }
-
-/* RFC 8949 §3: initial byte major<<5 | additional info; arguments 24..27 take 1, 2, 4, 8 bytes. */
-static void tb_head(test_buffer *b, int major, uint64_t value)
-{
-    uint8_t m = (uint8_t)(major << 5);
-    if (value < 24) {
-        tb_byte(b, m | (uint8_t)value);
-    } else if (value < 0x100) {
-        tb_byte(b, m | 24);
-        tb_byte(b, (uint8_t)value);
-    } else if (value < 0x10000) {
-        tb_byte(b, m | 25);
-        tb_byte(b, (uint8_t)(value >> 8));
-        tb_byte(b, (uint8_t)value);
-    } else {
-        assert_true(value < 0x100000000ull);
-        tb_byte(b, m | 26);
-        for (int shift = 24; shift >= 0; shift -= 8)
-            tb_byte(b, (uint8_t)(value >> shift));
-    }
-}
-
-static void tb_bstr(test_buffer *b, const void *bytes, size_t n)
-{
-    tb_head(b, 2, n);
-    tb_raw(b, bytes, n);
-}
-
-static void tb_hex(test_buffer *b, const char *hex)
-{
-    int high = -1;
-    for (const char *p = hex; *p; p++) {
-        int v = 0;
-        if (*p == ' ')
-            continue;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else if (*p >= 'A' && *p <= 'F')
-            v = *p - 'A' + 10;
-        else
-            fail_msg("bad hex '%c'", *p);
-        if (high < 0) {
-            high = v;
-        } else {
-            tb_byte(b, (uint8_t)(high << 4 | v));
-            high = -1;
-        }
-    }
-    assert_int_equal(high, -1);
-}
+/* Expected bytes are built in testutil.h's test_buffer with its own CBOR head writer, not the
+ * library's. */
 
 /* Sig_structure for COSE_Sign1 (RFC 9052 §4.4): ["Signature1", protected, external_aad = h'',
  * payload], i.e. 84 6a "Signature1" <bstr protected> 40 <bstr payload>. */
@@ -203,11 +141,8 @@ static void test_sign(EVP_PKEY *key, const uint8_t *payload, size_t payload_leng
 /* Decodes from a heap copy of exactly the message, so ASan catches over-reads. */
 static vb_status test_decode_exact(const uint8_t *data, size_t length, vb_error *err)
 {
-    uint8_t *exact = malloc(length ? length : 1);
+    uint8_t *exact = test_exact_copy(data, length);
     vb_cose_sign1 message;
-    assert_non_null(exact);
-    if (length)
-        memcpy(exact, data, length);
     vb_status s = vb_cose_sign1_decode(exact, length, &message, err);
     free(exact);
     return s;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "keys.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,31 +50,11 @@ static const char *test_path(const char *name)
     return path;
 }
 
-/* The test folder is flat: remove its entries, then the folder. */
-static void remove_test_dir(void)
-{
-    DIR *dir = opendir(test_dir);
-    if (!dir)
-        return;
-    struct dirent *entry;
-    char path[600];
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", test_dir, entry->d_name);
-        unlink(path);
-    }
-    closedir(dir);
-    rmdir(test_dir);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
     umask(022);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(test_dir, sizeof test_dir, "%s/test_keys.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(test_dir))
+    if (test_make_temp_dir(test_dir, sizeof test_dir, "test_keys.XXXXXX") != 0)
         return -1;
     vb_error err;
     if (vb_key_generate_p256(&authority_key, &err) != VB_OK ||
@@ -97,7 +78,7 @@ static int group_teardown(void **state)
     X509_free(authority_cert);
     EVP_PKEY_free(authority_key);
     if (test_dir[0])
-        remove_test_dir();
+        test_remove_flat_dir(test_dir); /* the test folder is flat */
     return 0;
 }
 

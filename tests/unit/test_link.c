@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "link.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +20,12 @@
 #define TEST_BASE_ALPHANUMERIC_CANONICAL "HTTPS://VB.EXAMPLE.VN/V/"
 #define TEST_BASE_LOWERCASE_PATH "https://xacthuc.example.edu.vn/v/"
 
-/* splitmix64: a fixed, portable generator so every run tests the same bytes. */
-static uint64_t test_random_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static void test_random_fill(uint64_t *state, uint8_t *bytes, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        bytes[i] = (uint8_t)(test_random_next(state) >> 56);
-}
-
 /* Decodes text from a heap block of exactly its length, with no NUL after it, so that
  * AddressSanitizer catches any read past the end. */
 static vb_status test_decode_exact(const char *text, size_t text_len, uint8_t *out,
                                    size_t out_size, size_t *out_len, vb_error *err)
 {
-    char *exact = malloc(text_len > 0 ? text_len : 1);
-    assert_non_null(exact);
-    memcpy(exact, text, text_len);
+    char *exact = test_exact_copy(text, text_len);
     vb_status status = vb_link_decode(exact, text_len, out, out_size, out_len, err);
     free(exact);
     return status;

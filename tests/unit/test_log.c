@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "record.h"
+#include "testutil.h"
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -28,20 +29,10 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Hex into out: *length gets the byte count, or with length NULL it must be exactly out_size. */
 static void hex_to_bytes(const char *hex, uint8_t *out, size_t out_size, size_t *length)
 {
-    size_t n = 0;
-    for (const char *p = hex; *p;) {
-        if (*p == ' ') {
-            p++;
-            continue;
-        }
-        unsigned byte;
-        assert_int_equal(sscanf(p, "%2x", &byte), 1);
-        assert_true(n < out_size);
-        out[n++] = (uint8_t)byte;
-        p += 2;
-    }
+    size_t n = test_hex(hex, out, out_size);
     if (length)
         *length = n;
     else
@@ -1180,9 +1171,8 @@ static void test_checkpoint_strict_decoding(void **state)
     size_t sample_length;
     hex_to_bytes(SAMPLE_PAYLOAD_HEX, sample, sizeof sample, &sample_length);
     for (size_t cut = 0; cut < sample_length; cut++) {
-        uint8_t *copy = malloc(cut ? cut : 1);
+        uint8_t *copy = test_exact_copy(sample, cut);
         vb_log_checkpoint checkpoint;
-        memcpy(copy, sample, cut);
         assert_int_equal(vb_log_checkpoint_decode_payload(copy, cut, &checkpoint, NULL), VB_ERR_CBOR_TRUNCATED);
         free(copy);
     }

@@ -12,6 +12,7 @@
 
 #include "link.h"
 #include "qr.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <png.h>
@@ -24,22 +25,12 @@
 
 #define TEST_BASE "https://xacthuc.example.edu.vn/V/"
 
-/* splitmix64, as in test_link.c: the same records on every run. */
-static uint64_t test_random_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Builds the link for a seeded random record of record_len bytes under base, and its symbol. */
 static QRcode *test_build_symbol(const char *base, size_t record_len, uint64_t seed,
                                  QRecLevel level, char *link_text, size_t link_size)
 {
     uint8_t record[VB_MAX_RECORD_BYTES];
-    for (size_t i = 0; i < record_len; i++)
-        record[i] = (uint8_t)(test_random_next(&seed) >> 56);
+    test_random_fill(&seed, record, record_len);
     vb_error err = {0};
     assert_int_equal(vb_link_encode(base, record, record_len, link_text, link_size, NULL, &err),
                      VB_OK);
@@ -333,18 +324,7 @@ static int test_count_entries(const char *directory)
 
 static void test_remove_directory(char *directory)
 {
-    DIR *dir = opendir(directory);
-    assert_non_null(dir);
-    struct dirent *entry;
-    char path[512];
-    while ((entry = readdir(dir)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", directory, entry->d_name);
-        unlink(path);
-    }
-    closedir(dir);
-    rmdir(directory);
+    assert_int_equal(test_remove_flat_dir(directory), 0);
     free(directory);
 }
 

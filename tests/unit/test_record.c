@@ -13,6 +13,9 @@
 #include "cbor.h"
 #include "record.h"
 
+#define TEST_BUFFER_BYTES 2048 /* test_buffer: room for a claim value or a whole claims map */
+#include "testutil.h"
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -86,60 +89,8 @@ static void assert_credential_equal(const vb_credential *a, const vb_credential 
 
 /* ---------------------------------------------------------------- hand-built claims maps */
 
-/* A byte buffer with its own CBOR head writer, so expected bytes do not come from the library. */
-typedef struct {
-    uint8_t data[2048];
-    size_t length;
-} test_buffer;
-
-static void tb_raw(test_buffer *b, const void *bytes, size_t n)
-{
-    assert_true(n <= sizeof b->data - b->length);
-    memcpy(b->data + b->length, bytes, n);
-    b->length += n;
-}
-
-static void tb_byte(test_buffer *b, uint8_t byte) { tb_raw(b, &byte, 1); }
-
-static void tb_head(test_buffer *b, int major, uint64_t value)
-{
-    uint8_t m = (uint8_t)(major << 5);
-    int bytes = value < 24 ? 0 : value < 0x100 ? 1 : value < 0x10000 ? 2 : value < 0x100000000ull ? 4 : 8;
-    tb_byte(b, (uint8_t)(m | (bytes == 0 ? value : bytes == 1 ? 24 : bytes == 2 ? 25 : bytes == 4 ? 26 : 27)));
-    for (int i = bytes - 1; i >= 0; i--)
-        tb_byte(b, (uint8_t)(value >> (8 * i)));
-}
-
-static void tb_int(test_buffer *b, int64_t v)
-{
-    if (v >= 0)
-        tb_head(b, 0, (uint64_t)v);
-    else
-        tb_head(b, 1, (uint64_t)(-1 - v));
-}
-
-static void tb_hex(test_buffer *b, const char *hex)
-{
-    int high = -1;
-    for (const char *p = hex; *p; p++) {
-        int v = 0;
-        if (*p == ' ')
-            continue;
-        if (*p >= '0' && *p <= '9')
-            v = *p - '0';
-        else if (*p >= 'a' && *p <= 'f')
-            v = *p - 'a' + 10;
-        else
-            fail_msg("bad hex '%c'", *p);
-        if (high < 0) {
-            high = v;
-        } else {
-            tb_byte(b, (uint8_t)(high << 4 | v));
-            high = -1;
-        }
-    }
-}
-
+/* Claims maps are built in testutil.h's test_buffer with its own CBOR head writer, so expected
+ * bytes do not come from the library. */
 typedef struct {
     int64_t key;
     test_buffer value; /* the encoded value item */
@@ -188,9 +139,7 @@ static void claims_text(test_claims *c, int64_t key, const char *text) { claims_
 
 static void claims_bytes(test_claims *c, int64_t key, const uint8_t *bytes, size_t n)
 {
-    test_buffer *b = claims_slot(c, key);
-    tb_head(b, 2, n);
-    tb_raw(b, bytes, n);
+    tb_bstr(claims_slot(c, key), bytes, n);
 }
 
 /* The realistic diploma's claims, as the format defines them (vanbang.h). */
@@ -246,10 +195,7 @@ static void claims_encode(const test_claims *c, bool sorted, test_buffer *out)
 /* Decodes claims from a heap block of exactly their length. */
 static vb_status decode_exact(const uint8_t *data, size_t length, vb_credential *c, vb_error *err)
 {
-    uint8_t *exact = malloc(length ? length : 1);
-    assert_non_null(exact);
-    if (length)
-        memcpy(exact, data, length);
+    uint8_t *exact = test_exact_copy(data, length);
     vb_status s = vb_credential_decode(exact, length, c, err);
     free(exact);
     return s;

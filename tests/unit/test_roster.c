@@ -17,6 +17,7 @@
 
 #include "roster.h"
 #include "sample.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -41,27 +42,13 @@ static int32_t test_issue_date(void)
 static int test_setup(void **state)
 {
     (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(test_directory, sizeof test_directory, "%s/vb-test-roster-XXXXXX", base && *base ? base : "/tmp");
-    return mkdtemp(test_directory) ? 0 : -1;
+    return test_make_temp_dir(test_directory, sizeof test_directory, "vb-test-roster-XXXXXX");
 }
 
 static int test_teardown(void **state)
 {
     (void)state;
-    DIR *dir = opendir(test_directory);
-    if (!dir)
-        return 0;
-    struct dirent *entry;
-    char path[512];
-    while ((entry = readdir(dir))) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", test_directory, entry->d_name);
-        unlink(path);
-    }
-    closedir(dir);
-    rmdir(test_directory);
+    test_remove_flat_dir(test_directory);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "record.h"
 #include "trust.h"
 #include "verify.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -66,9 +67,7 @@ static uint8_t *read_exact(const char *path, size_t *length)
     vb_error err;
     if (vb_file_read_all(path, VECTOR_FILE_MAX, &data, length, &err) != VB_OK)
         fail_msg("%s", err.message);
-    uint8_t *exact = malloc(*length ? *length : 1);
-    assert_non_null(exact);
-    memcpy(exact, data, *length);
+    uint8_t *exact = test_exact_copy(data, *length);
     free(data);
     return exact;
 }
