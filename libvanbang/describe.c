@@ -131,3 +131,16 @@ const char *vb_describe_verdict(vb_status status, bool english)
         return english ? "UNREADABLE — not a vanbang record" : "KHÔNG ĐỌC ĐƯỢC — không phải bản ghi văn bằng";
     }
 }
+
+const char *vb_describe_revocation_reason(int reason, bool english)
+{
+    static const char *const names[7][2] = {
+        [1] = {"gian lận", "fraud"},
+        [2] = {"cấp cho người không đủ điều kiện", "issued to someone not eligible"},
+        [3] = {"cấp sai thẩm quyền", "issued without authority"},
+        [4] = {"bị tẩy xóa, sửa chữa", "erased or altered"},
+        [5] = {"cho người khác mượn", "lent to someone else"},
+        [6] = {"lỗi của cơ quan cấp", "an error of the issuer"},
+    };
+    return reason >= 1 && reason <= 6 ? names[reason][english ? 1 : 0] : NULL;
+}

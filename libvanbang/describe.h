@@ -13,6 +13,10 @@ void vb_describe_credential(const vb_credential *credential, bool english, char 
 /* Short verdict headline: "HỢP LỆ — genuine", "KHÔNG HỢP LỆ — bad signature", … */
 const char *vb_describe_verdict(vb_status status, bool english);
 
+/* A ground of revocation (status list and register numbering, 1…6) in words: "gian lận" /
+ * "fraud", …; NULL outside 1…6. */
+const char *vb_describe_revocation_reason(int reason, bool english);
+
 /* Record id as the issuer's sequence number (1 to 8 bytes, big-endian), else as hex. */
 void vb_describe_record_id(const uint8_t *bytes, size_t length, char *out, size_t out_size);
 

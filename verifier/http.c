@@ -438,6 +438,11 @@ static enum MHD_Result healthz(service *s, struct MHD_Connection *connection, re
     trust_snapshot *snapshot = trust_store_acquire(&s->trust);
     text_init(&body, 64);
     text_printf(&body, "ok\ntrust-list-sequence %llu\n", (unsigned long long)snapshot->list.sequence);
+    for (size_t i = 0; i < snapshot->status_count; i++)
+        if (snapshot->status[i].in_force)
+            text_printf(&body, "status-list %s sequence %llu age %lld\n", snapshot->status[i].list.origin,
+                        (unsigned long long)snapshot->status[i].list.sequence,
+                        (long long)(time(NULL) - snapshot->status[i].list.issued_at));
     trust_snapshot_release(snapshot);
     return answer(s, connection, r, 200, text_type, &body, 0, NULL, NULL);
 }

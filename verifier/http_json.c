@@ -88,20 +88,79 @@ static void issuer(text_buffer *out, const vb_trust_entry *signer)
     }
 }
 
+static const char *standing_state_name(standing_state state)
+{
+    switch (state) {
+    case STANDING_NO_LIST: return "no-status-list";
+    case STANDING_NOT_LISTED: return "not-listed";
+    case STANDING_REVOKED: return "revoked";
+    case STANDING_SUPERSEDED: return "superseded";
+    default: return "not-consulted";
+    }
+}
+
+/* "standing": what the school's status list says of a genuine record; null when the record is
+ * not genuine (the list is not consulted). docs/API.md. */
+static void standing(text_buffer *out, const record_standing *st)
+{
+    char date[32], id[2 * 8 + 1];
+    if (st->state == STANDING_NOT_CONSULTED) {
+        text_puts(out, ",\"standing\":null");
+        return;
+    }
+    text_printf(out, ",\"standing\":{\"state\":\"%s\",\"status_list\":", standing_state_name(st->state));
+    if (st->list) {
+        text_time_iso(date, st->list->issued_at);
+        text_puts(out, "{\"origin\":");
+        text_json_string(out, st->list->origin);
+        text_printf(out, ",\"sequence\":%llu,\"issued_at\":\"%s\"}", (unsigned long long)st->list->sequence, date);
+    } else {
+        text_puts(out, "null");
+    }
+    if (st->state == STANDING_REVOKED || st->state == STANDING_SUPERSEDED) {
+        if (st->state == STANDING_REVOKED) {
+            const char *vi = vb_describe_revocation_reason(st->entry.reason, false);
+            if (vi)
+                enumeration(out, "reason", st->entry.reason, vi, vb_describe_revocation_reason(st->entry.reason, true));
+            else
+                text_puts(out, ",\"reason\":null");
+        }
+        text_date_iso_from_days(date, st->entry.decision_date);
+        text_printf(out, ",\"decision_date\":\"%s\",\"decision_number\":", date);
+        text_json_string(out, st->decision_number[0] ? st->decision_number : NULL);
+    }
+    if (st->state == STANDING_SUPERSEDED) {
+        standing_id_hex(st->entry.superseded_by, id, sizeof id);
+        text_printf(out, ",\"superseded_by\":\"%s\"", id);
+        standing_id_hex(st->current_id, id, sizeof id);
+        text_printf(out, ",\"current_id\":\"%s\",\"current_revoked\":%s,\"current_link\":", id,
+                    st->current_revoked ? "true" : "false");
+        text_json_string(out, st->current_link[0] ? st->current_link : NULL);
+    }
+    text_puts(out, "}");
+}
+
 void json_verdict(const check_result *check, text_buffer *out)
 {
     const vb_verification *v = &check->verification;
     char kid[2 * VB_KID_BYTES + 1], issued[32];
+    const char *reason = v->error.message;
 
+    if (check->verdict == VERDICT_REVOKED)
+        reason = "the record is genuine, but its school's status list revokes it";
+    else if (check->verdict == VERDICT_SUPERSEDED)
+        reason = "the record is genuine, but its school's status list says a correction replaced it";
+    else if (v->status == VB_OK)
+        reason = "the record is genuine: signed by a school on the trust list";
     text_printf(out, "{\"verdict\":\"%s\",\"code\":%d,\"status_name\":\"%s\",\"reason\":", verdict_name(check->verdict),
                 (int)v->status, vb_status_name(v->status));
-    text_json_string(out, v->status == VB_OK ? "the record is genuine: signed by a school on the trust list"
-                                             : v->error.message);
+    text_json_string(out, reason);
     text_puts(out, ",\"headline\":{\"vi\":");
-    text_json_string(out, vb_describe_verdict(v->status, false));
+    text_json_string(out, verdict_headline(check->verdict, v->status, false));
     text_puts(out, ",\"en\":");
-    text_json_string(out, vb_describe_verdict(v->status, true));
+    text_json_string(out, verdict_headline(check->verdict, v->status, true));
     text_puts(out, "}");
+    standing(out, &check->standing);
     if (v->decoded) {
         vb_describe_hex(v->kid, VB_KID_BYTES, kid, sizeof kid);
         text_printf(out, ",\"kid\":\"%s\",\"record_bytes\":%zu,\"credential\":", kid, v->record_length);

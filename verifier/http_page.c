@@ -1,7 +1,9 @@
 /*
  * verifier/http_page.c — the HTML page a phone opens from a diploma's QR code: a verdict
  * banner nobody can misread (colour, a large symbol and words), then the fields as printed on
- * the diploma, then the issuing school as its certificate names it. Vietnamese by default,
+ * the diploma, then the issuing school as its certificate names it. A genuine record that its
+ * school's status list revokes gets a red banner with the ground, decision date and number; one
+ * superseded by a correction an amber banner with a link to the current record. Vietnamese by default,
  * English with ?lang=en. One inline style sheet (allowed by its hash in the CSP), no script,
  * no image, no external resource: it works with JavaScript off and on any network.
  *
@@ -32,6 +34,9 @@ static const char style[] =
     ".good{background:#0a7a30}"
     ".bad{background:#b0101a}"
     ".grey{background:#55595f}"
+    ".warn{background:#8c4a00}"
+    ".verdict .standing{margin:.8rem auto 0;max-width:34rem;font-size:1.05rem;font-weight:600}"
+    ".verdict a{color:#fff;text-decoration:underline;overflow-wrap:anywhere}"
     ".card{background:#fff;margin:1rem .75rem;padding:.8rem 1rem 1rem;border-radius:.7rem;"
     "box-shadow:0 1px 3px rgba(0,0,0,.15)}"
     ".card h2{font-size:.95rem;margin:0 0 .3rem;color:#3c3c3c;text-transform:uppercase;letter-spacing:.04em}"
@@ -119,6 +124,18 @@ static banner_style banner_for(verdict v)
                               "tin các thông tin bên dưới.",
                               "The content of the QR code does not match its signature: it was altered or "
                               "forged. Do not rely on the details below."};
+    case VERDICT_REVOKED:
+        return (banner_style){"bad", "\xe2\x9c\x98",
+                              "Chữ ký số là thật, nhưng trường đã thu hồi văn bằng này theo quyết định dưới đây. "
+                              "Văn bằng không còn giá trị.",
+                              "The digital signature is genuine, but the school revoked this diploma by the "
+                              "decision below. It is no longer valid."};
+    case VERDICT_SUPERSEDED:
+        return (banner_style){"warn", "\xe2\x86\xbb", /* ↻ */
+                              "Chữ ký số là thật, nhưng trường đã cấp một bản chỉnh sửa thay cho bản ghi này. Hãy "
+                              "xem bản hiện hành: chỉ nội dung của bản đó còn giá trị.",
+                              "The digital signature is genuine, but the school issued a correction that replaces "
+                              "this record. Look at the current record: only what it says stands."};
     case VERDICT_UNREADABLE:
         return (banner_style){"grey", "?",
                               "Đây không phải là một bản ghi văn bằng đọc được, hoặc mã bị quét thiếu. Hãy quét "
@@ -132,12 +149,69 @@ static banner_style banner_for(verdict v)
     }
 }
 
-/* "HỢP LỆ — do trường được tin cậy ký": the words before the dash are the headline. */
-static void banner(text_buffer *out, verdict v, vb_status status, bool english)
+/* What the status list says, inside the banner: the ground, decision date and number of a
+ * revocation; the current record of a superseded one, linked when the list carries it. */
+static void standing_lines(text_buffer *out, const check_result *check, bool english)
 {
+    const record_standing *st = &check->standing;
+    char date[16], id[2 * 8 + 1];
+    if (st->state != STANDING_REVOKED && st->state != STANDING_SUPERSEDED)
+        return;
+    text_puts(out, "<p class=\"standing\">");
+    if (st->state == STANDING_REVOKED) {
+        const char *ground = vb_describe_revocation_reason(st->entry.reason, english);
+        text_html(out, english ? "Ground: " : "Lý do thu hồi: ");
+        text_html(out, ground ? ground : "—");
+        text_puts(out, "<br>");
+        text_date_dmy_from_days(date, st->entry.decision_date);
+        text_html(out, english ? "Decision date: " : "Ngày quyết định: ");
+        text_html(out, date);
+        if (st->decision_number[0]) {
+            text_puts(out, "<br>");
+            text_html(out, english ? "Decision no.: " : "Số quyết định: ");
+            text_html(out, st->decision_number);
+        }
+    } else {
+        text_date_dmy_from_days(date, st->entry.decision_date);
+        text_html(out, english ? "Corrected on: " : "Ngày chỉnh sửa: ");
+        text_html(out, date);
+        if (st->decision_number[0]) {
+            text_puts(out, "<br>");
+            text_html(out, english ? "Decision no.: " : "Số quyết định: ");
+            text_html(out, st->decision_number);
+        }
+        text_puts(out, "<br>");
+        standing_id_hex(st->current_id, id, sizeof id);
+        text_html(out, english ? "Current record: " : "Bản hiện hành: ");
+        if (st->current_link[0]) {
+            text_puts(out, "<a href=\"");
+            text_html(out, st->current_link);
+            if (english)
+                text_puts(out, "?lang=en");
+            text_puts(out, "\">");
+            text_html(out, english ? "open the current record" : "mở bản hiện hành");
+            text_puts(out, "</a> (");
+            text_html(out, english ? "record id " : "mã bản ghi ");
+            text_html(out, id);
+            text_puts(out, ")");
+        } else {
+            text_html(out, english ? "record id " : "mã bản ghi ");
+            text_html(out, id);
+        }
+        if (st->current_revoked) {
+            text_puts(out, "<br>");
+            text_html(out, english ? "The current record is itself REVOKED." : "Bản hiện hành cũng ĐÃ BỊ THU HỒI.");
+        }
+    }
+    text_puts(out, "</p>");
+}
+
+/* "HỢP LỆ — do trường được tin cậy ký": the words before the dash are the headline. */
+static void banner(text_buffer *out, const check_result *check, bool english)
+{
+    verdict v = check->verdict;
     banner_style b = banner_for(v);
-    const char *words = v == VERDICT_ERROR ? (english ? "ERROR — not checked" : "LỖI — chưa kiểm tra được")
-                                           : vb_describe_verdict(status, english);
+    const char *words = verdict_headline(v, check->verification.status, english);
     const char *dash = strstr(words, " \xe2\x80\x94 ");
     char headline[128];
     size_t n = dash ? (size_t)(dash - words) : strlen(words);
@@ -155,6 +229,7 @@ static void banner(text_buffer *out, verdict v, vb_status status, bool english)
         text_html(out, dash + 5);
         text_puts(out, "</p>");
     }
+    standing_lines(out, check, english);
     text_puts(out, "<p class=\"why\">");
     text_html(out, english ? b.why_en : b.why_vi);
     text_puts(out, "</p></section>");
@@ -169,6 +244,13 @@ static void credential_card(text_buffer *out, const check_result *check, bool en
 
     if (check->verdict == VERDICT_VALID)
         text_printf(out, "<section class=\"card\"><h2>%s</h2><dl>", english ? "Diploma details" : "Nội dung văn bằng");
+    else if (check->verdict == VERDICT_REVOKED)
+        text_printf(out, "<section class=\"card untrusted\"><h2>%s</h2><dl>",
+                    english ? "Details of a REVOKED diploma" : "Nội dung văn bằng ĐÃ BỊ THU HỒI");
+    else if (check->verdict == VERDICT_SUPERSEDED)
+        text_printf(out, "<section class=\"card untrusted\"><h2>%s</h2><dl>",
+                    english ? "Details of a record REPLACED by a correction"
+                            : "Nội dung bản ghi ĐÃ ĐƯỢC THAY THẾ bằng bản chỉnh sửa");
     else
         text_printf(out, "<section class=\"card untrusted\"><h2>%s</h2><dl>",
                     english ? "What the code says — NOT verified" : "Nội dung ghi trong mã — KHÔNG được xác thực");
@@ -256,7 +338,20 @@ static void footer(text_buffer *out, const check_result *check, bool english)
     text_printf(out, "<footer><p>%s %llu (%s %s). %s %s.</p>",
                 english ? "Trust list no." : "Danh sách tin cậy số", (unsigned long long)check->trust->list.sequence,
                 english ? "issued" : "phát hành", issued, english ? "Checked at" : "Kiểm tra lúc", checked);
-    if (check->verdict != VERDICT_VALID && check->verdict != VERDICT_ERROR) {
+    const record_standing *st = &check->standing;
+    if (st->list) {
+        text_date_dmy_from_time(issued, st->list->issued_at);
+        text_printf(out, "<p>%s %s %s %llu (%s %s).</p>",
+                    english ? "Status list of school" : "Danh sách trạng thái của trường", st->list->origin,
+                    english ? "no." : "số", (unsigned long long)st->list->sequence, english ? "issued" : "phát hành",
+                    issued);
+    } else if (st->state == STANDING_NO_LIST) {
+        text_printf(out, "<p>%s</p>",
+                    english ? "This verifier holds no status list (revocations, corrections) for this school."
+                            : "Máy xác thực này không có danh sách trạng thái (thu hồi, chỉnh sửa) của trường này.");
+    }
+    if (check->verdict != VERDICT_VALID && check->verdict != VERDICT_ERROR && check->verdict != VERDICT_REVOKED &&
+        check->verdict != VERDICT_SUPERSEDED) {
         text_puts(out, "<p>");
         text_html(out, english ? "Reason (technical): " : "Lý do (kỹ thuật): ");
         text_puts(out, "<code>");
@@ -270,7 +365,7 @@ void page_verdict(const check_result *check, bool english, text_buffer *out)
 {
     head(out, english, english ? "Diploma verification" : "Xác thực văn bằng");
     top_bar(out, english);
-    banner(out, check->verdict, check->verification.status, english);
+    banner(out, check, english);
     if (check->verification.decoded) {
         credential_card(out, check, english);
         issuer_card(out, check, english);

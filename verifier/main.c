@@ -1,7 +1,8 @@
 /*
- * verifier/main.c — vanbang-verifier: checks diplomas offline against a trust list.
+ * verifier/main.c — vanbang-verifier: checks diplomas offline against a trust list and the
+ * schools' status lists.
  *
- *   vanbang-verifier check --anchor AUTHORITY.crt --trust TRUST.cbor [LINK…]
+ *   vanbang-verifier check --anchor AUTHORITY.crt --trust TRUST.cbor [--status FILE…] [LINK…]
  *   vanbang-verifier serve --anchor AUTHORITY.crt --trust TRUST.cbor [--port N]   (serve.c)
  *
  * Verbs are dispatched from a table.
@@ -25,28 +26,39 @@ static const char check_help[] =
     "    vanbang-verifier check — verify diplomas offline\n"
     "\n"
     "SYNOPSIS\n"
-    "    vanbang-verifier check --anchor FILE --trust FILE [--english] [--quiet] [LINK…]\n"
-    "    vanbang-verifier check --anchor FILE --trust FILE --record FILE\n"
+    "    vanbang-verifier check --anchor FILE --trust FILE [--status FILE]… [--english]\n"
+    "                           [--quiet] [LINK…]\n"
+    "    vanbang-verifier check --anchor FILE --trust FILE [--status FILE]… --record FILE\n"
     "\n"
     "DESCRIPTION\n"
     "    Checks each LINK (the text of a diploma's QR code, or its digits alone) against the\n"
     "    trust list and prints the verdict and the fields as printed on the diploma. With no\n"
     "    LINK and no --record, reads one link per line from standard input. Needs no network.\n"
     "\n"
+    "    With --status, a genuine record is looked up in its school's status list: a revoked\n"
+    "    record is reported as revoked (ground, decision date and number), one superseded by a\n"
+    "    correction as superseded, with the current record's id and, when the list carries it\n"
+    "    and it verifies, its link.\n"
+    "\n"
     "OPTIONS\n"
     "    --anchor FILE   certificate (PEM) of an authority whose trust lists you accept;\n"
     "                    repeat for several (up to 16)\n"
     "    --trust FILE    the signed trust list (trust.cbor) that authority published\n"
+    "    --status FILE   a school's signed status list, checked against the trust list;\n"
+    "                    repeat for several schools (up to 64, one per school)\n"
     "    --record FILE   verify a raw binary record (COSE_Sign1) instead of links\n"
     "    --english       print labels and verdicts in English (default Vietnamese)\n"
     "    --quiet         print one line per record: verdict code and serial number\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 every record is genuine; 1 at least one is not; 2 usage or file errors.\n"
+    "    0 every record is genuine and stands; 1 at least one is not (revoked and superseded\n"
+    "    included); 2 usage or file errors, or a trust list or status list that is not valid.\n"
     "\n"
     "EXAMPLES\n"
     "    vanbang-verifier check --anchor authority.crt --trust trust.cbor \\\n"
-    "        'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119581424…'\n";
+    "        'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119581424…'\n"
+    "    vanbang-verifier check --anchor authority.crt --trust trust.cbor \\\n"
+    "        --status CDNHN01-status.cose --english 'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
 
 static const char main_help[] =
     "NAME\n"
@@ -61,20 +73,82 @@ static const char main_help[] =
 
 typedef struct {
     bool english, quiet;
+    const status_file *status;
+    size_t status_count;
 } check_options;
 
-static int report(const vb_trust_list *trust, const vb_verification *v, const char *source,
-                  const check_options *options)
+/* The base of a scanned link (everything before its digits), to write the current record's
+ * link the same way; "" for bare digits or a raw record. */
+static void link_base(const char *text, size_t length, char *out, size_t out_size)
 {
-    char text[4096];
-    if (options->quiet) {
-        printf("%s %s %s\n", vb_status_name(v->status), v->decoded ? v->credential.serial : "-", source);
-        return v->status == VB_OK ? 0 : 1;
+    size_t offset = 0, digits = 0;
+    vb_error err = {0};
+    out[0] = '\0';
+    if (text && vb_link_locate_digits(text, length, &offset, &digits, &err) == VB_OK && offset > 0 &&
+        offset < out_size) {
+        memcpy(out, text, offset);
+        out[offset] = '\0';
     }
-    printf("%s: %s\n", source, vb_describe_verdict(v->status, options->english));
+}
+
+static void report_standing(const record_standing *st, bool english)
+{
+    char date[16], id[2 * 8 + 1];
+    if (st->list) {
+        text_date_dmy_from_time(date, st->list->issued_at);
+        printf("  %s: %s %s %llu (%s %s)\n", english ? "status list" : "danh sách trạng thái", st->list->origin,
+               english ? "no." : "số", (unsigned long long)st->list->sequence, english ? "issued" : "phát hành", date);
+    } else if (st->state == STANDING_NO_LIST) {
+        printf("  %s\n", english ? "status list: none held for this school"
+                                 : "danh sách trạng thái: không có cho trường này");
+    }
+    if (st->state == STANDING_REVOKED) {
+        const char *ground = vb_describe_revocation_reason(st->entry.reason, english);
+        printf("  %s: %s\n", english ? "ground" : "lý do thu hồi", ground ? ground : "—");
+    }
+    if (st->state == STANDING_REVOKED || st->state == STANDING_SUPERSEDED) {
+        text_date_dmy_from_days(date, st->entry.decision_date);
+        printf("  %s: %s\n", english ? "decision date" : "ngày quyết định", date);
+        if (st->decision_number[0])
+            printf("  %s: %s\n", english ? "decision no." : "số quyết định", st->decision_number);
+    }
+    if (st->state == STANDING_SUPERSEDED) {
+        standing_id_hex(st->current_id, id, sizeof id);
+        printf("  %s: %s%s\n", english ? "current record" : "bản hiện hành", id,
+               st->current_revoked ? (english ? " (itself REVOKED)" : " (cũng ĐÃ BỊ THU HỒI)") : "");
+        if (st->current_link[0])
+            printf("  %s: %s\n", english ? "current link" : "đường dẫn bản hiện hành", st->current_link);
+    }
+}
+
+static int report(const vb_trust_list *trust, const vb_verification *v, const char *source, const char *text,
+                  size_t text_length, const check_options *options)
+{
+    char lines[4096], base[VB_MAX_LINK_CHARS + 1];
+    record_standing *st = malloc(sizeof *st);
+    if (!st) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        return 2;
+    }
+    link_base(text, text_length, base, sizeof base);
+    verdict verdict_found = check_standing(options->status, options->status_count, trust, v, base[0] ? base : NULL,
+                                           st);
+    if (!base[0] && st->current_link[0]) /* no base: the digits alone, not a path on a service */
+        memmove(st->current_link, st->current_link + 3, strlen(st->current_link + 3) + 1);
+    int status = verdict_found == VERDICT_VALID ? 0 : 1;
+    if (options->quiet) {
+        printf("%s %s %s\n",
+               verdict_found == VERDICT_REVOKED || verdict_found == VERDICT_SUPERSEDED ? verdict_name(verdict_found)
+                                                                                    : vb_status_name(v->status),
+               v->decoded ? v->credential.serial : "-", source);
+        free(st);
+        return status;
+    }
+    printf("%s: %s\n", source, verdict_headline(verdict_found, v->status, options->english));
     if (v->status != VB_OK)
         printf("  %s: %s (%s %d)\n", options->english ? "reason" : "lý do", v->error.message,
                vb_status_name(v->status), (int)v->status);
+    report_standing(st, options->english);
     if (v->signer)
         printf("  %s: %s [%s]\n", options->english ? "issuer" : "đơn vị cấp", v->signer->organization,
                v->signer->school_code);
@@ -84,12 +158,40 @@ static int report(const vb_trust_list *trust, const vb_verification *v, const ch
         if (v->status != VB_OK)
             printf("  %s\n", options->english ? "NOT VERIFIED — what the record claims, vouched for by nobody:"
                                                : "KHÔNG XÁC THỰC — nội dung bản ghi tự khai, không ai bảo đảm:");
-        vb_describe_credential(&v->credential, options->english, text, sizeof text);
-        for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        else if (verdict_found == VERDICT_REVOKED)
+            printf("  %s\n", options->english ? "REVOKED — what the revoked diploma said:"
+                                               : "ĐÃ BỊ THU HỒI — nội dung của văn bằng đã bị thu hồi:");
+        else if (verdict_found == VERDICT_SUPERSEDED)
+            printf("  %s\n", options->english ? "SUPERSEDED — what the replaced record said:"
+                                               : "ĐÃ ĐƯỢC THAY THẾ — nội dung của bản ghi đã được thay thế:");
+        vb_describe_credential(&v->credential, options->english, lines, sizeof lines);
+        for (char *line = strtok(lines, "\n"); line; line = strtok(NULL, "\n"))
             printf("  %s\n", line);
     }
-    (void)trust;
-    return v->status == VB_OK ? 0 : 1;
+    free(st);
+    return status;
+}
+
+/* Loads each status list against the trust list; any invalid one, or two for one school, is
+ * an error (exit 2): a check that silently skipped a school's revocations would mislead. */
+static int load_status(char **paths, size_t count, const vb_trust_list *trust, status_file *files)
+{
+    vb_error err = {0};
+    for (size_t i = 0; i < count; i++) {
+        files[i].path = paths[i];
+        if (vb_statuslist_load_file(paths[i], trust, 0, &files[i].list, &err) != VB_OK) {
+            fprintf(stderr, PROGRAM ": status list %s: %s (%s)\n", paths[i], err.message, vb_status_name(err.code));
+            return 2;
+        }
+        files[i].in_force = true;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(files[k].list.origin, files[i].list.origin) == 0) {
+                fprintf(stderr, PROGRAM ": status list %s: school %s already has a status list (%s)\n", paths[i],
+                        files[i].list.origin, paths[k]);
+                return 2;
+            }
+    }
+    return 0;
 }
 
 static int load_trust(char **anchor_paths, size_t anchor_count, const char *trust_path, X509 **anchors,
@@ -114,10 +216,11 @@ static int command_check(int argc, char **argv)
         {"anchor", required_argument, NULL, 'a'}, {"trust", required_argument, NULL, 't'},
         {"record", required_argument, NULL, 'r'}, {"english", no_argument, NULL, 'e'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"status", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
-    char *anchor_paths[MAX_ANCHORS];
-    size_t anchor_count = 0;
+    char *anchor_paths[MAX_ANCHORS], *status_paths[SERVE_MAX_STATUS_LISTS];
+    size_t anchor_count = 0, status_count = 0;
     const char *trust_path = NULL, *record_path = NULL;
     check_options options = {0};
     int c;
@@ -132,6 +235,13 @@ static int command_check(int argc, char **argv)
             anchor_paths[anchor_count++] = optarg;
             break;
         case 't': trust_path = optarg; break;
+        case 's':
+            if (status_count == SERVE_MAX_STATUS_LISTS) {
+                fprintf(stderr, PROGRAM ": at most %d --status lists\n", SERVE_MAX_STATUS_LISTS);
+                return 2;
+            }
+            status_paths[status_count++] = optarg;
+            break;
         case 'r': record_path = optarg; break;
         case 'e': options.english = true; break;
         case 'q': options.quiet = true; break;
@@ -146,7 +256,13 @@ static int command_check(int argc, char **argv)
 
     X509 *anchors[MAX_ANCHORS] = {0};
     vb_trust_list trust = {0};
+    status_file files[SERVE_MAX_STATUS_LISTS];
+    memset(files, 0, sizeof files);
     int status = load_trust(anchor_paths, anchor_count, trust_path, anchors, &trust);
+    if (status == 0)
+        status = load_status(status_paths, status_count, &trust, files);
+    options.status = files;
+    options.status_count = status_count;
     vb_verification *v = malloc(sizeof *v);
     if (!v)
         status = 2;
@@ -161,12 +277,12 @@ static int command_check(int argc, char **argv)
         } else {
             fclose(file);
             vb_verify_record(&trust, record, length, v);
-            status = report(&trust, v, record_path, &options);
+            status = report(&trust, v, record_path, NULL, 0, &options);
         }
     } else if (status == 0 && optind < argc) {
         for (int i = optind; i < argc; i++) {
             vb_verify_link(&trust, argv[i], strlen(argv[i]), v);
-            status |= report(&trust, v, "link", &options);
+            status |= report(&trust, v, "link", argv[i], strlen(argv[i]), &options);
         }
     } else if (status == 0) {
         char line[VB_MAX_LINK_CHARS + 2];
@@ -179,10 +295,13 @@ static int command_check(int argc, char **argv)
                 continue;
             snprintf(source, sizeof source, "line %lu", number);
             vb_verify_link(&trust, line, length, v);
-            status |= report(&trust, v, source, &options);
+            status |= report(&trust, v, source, line, length, &options);
         }
     }
     free(v);
+    for (size_t i = 0; i < status_count; i++)
+        if (files[i].in_force)
+            vb_statuslist_free(&files[i].list);
     vb_trust_free(&trust);
     for (size_t i = 0; i < anchor_count; i++)
         X509_free(anchors[i]);

@@ -111,6 +111,38 @@ void metrics_render(metrics *m, trust_store *trust, text_buffer *out)
     text_puts(out, "# HELP vanbang_verifier_trust_list_entries Certificates in the trust list in force.\n"
                    "# TYPE vanbang_verifier_trust_list_entries gauge\n");
     text_printf(out, "vanbang_verifier_trust_list_entries %zu\n", snapshot->list.count);
+
+    /* One series per school whose status list is in force; the origin is a school code
+     * (A-Z a-z 0-9 . - _), safe as a label value. */
+    size_t dropped = 0;
+    text_puts(out, "# HELP vanbang_verifier_status_list_sequence Sequence number of each school's status list "
+                   "in force.\n"
+                   "# TYPE vanbang_verifier_status_list_sequence gauge\n");
+    for (size_t i = 0; i < snapshot->status_count; i++)
+        if (snapshot->status[i].in_force)
+            text_printf(out, "vanbang_verifier_status_list_sequence{origin=\"%s\"} %llu\n",
+                        snapshot->status[i].list.origin, (unsigned long long)snapshot->status[i].list.sequence);
+        else
+            dropped++;
+    text_puts(out, "# HELP vanbang_verifier_status_list_age_seconds Seconds since the school issued its status "
+                   "list in force.\n"
+                   "# TYPE vanbang_verifier_status_list_age_seconds gauge\n");
+    for (size_t i = 0; i < snapshot->status_count; i++)
+        if (snapshot->status[i].in_force)
+            text_printf(out, "vanbang_verifier_status_list_age_seconds{origin=\"%s\"} %lld\n",
+                        snapshot->status[i].list.origin, (long long)(now - snapshot->status[i].list.issued_at));
+    text_puts(out, "# HELP vanbang_verifier_status_list_entries Records listed (revoked or superseded) in each "
+                   "school's status list in force.\n"
+                   "# TYPE vanbang_verifier_status_list_entries gauge\n");
+    for (size_t i = 0; i < snapshot->status_count; i++)
+        if (snapshot->status[i].in_force)
+            text_printf(out, "vanbang_verifier_status_list_entries{origin=\"%s\"} %zu\n",
+                        snapshot->status[i].list.origin, snapshot->status[i].list.count);
+    text_puts(out, "# HELP vanbang_verifier_status_lists Status list files configured, by state (dropped: its "
+                   "signer is no longer on the trust list).\n"
+                   "# TYPE vanbang_verifier_status_lists gauge\n");
+    text_printf(out, "vanbang_verifier_status_lists{state=\"in-force\"} %zu\n", snapshot->status_count - dropped);
+    text_printf(out, "vanbang_verifier_status_lists{state=\"dropped\"} %zu\n", dropped);
     trust_snapshot_release(snapshot);
 
     text_puts(out, "# HELP vanbang_verifier_trust_reloads_total Trust list reloads, by result (failed: the "

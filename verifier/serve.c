@@ -1,8 +1,9 @@
 /*
  * verifier/serve.c — `vanbang-verifier serve`: the public HTTP verifier. This file is the
- * program's edge: settings from flags and a config file, the anchors and the first trust list
- * (refusing to start without a valid one), the listening socket, dropping root, the signal
- * loop that reloads the trust list on SIGHUP and when its file changes, and shutdown.
+ * program's edge: settings from flags and a config file, the anchors, the first trust list and
+ * the schools' status lists (refusing to start without valid ones), the listening socket,
+ * dropping root, the signal loop that reloads them on SIGHUP and when a file changes, and
+ * shutdown.
  * The daemon itself is http.c.
  */
 #include "service.h"
@@ -33,8 +34,9 @@ const char serve_help[] =
     "    vanbang-verifier serve — the public HTTP verifier a diploma's QR code opens\n"
     "\n"
     "SYNOPSIS\n"
-    "    vanbang-verifier serve --anchor FILE --trust FILE [--listen ADDR] [--port N]\n"
-    "                           [--base-url URL] [--threads N] [--user NAME] [--config FILE]\n"
+    "    vanbang-verifier serve --anchor FILE --trust FILE [--status FILE]… [--listen ADDR]\n"
+    "                           [--port N] [--base-url URL] [--threads N] [--user NAME]\n"
+    "                           [--config FILE]\n"
     "                           [--rate R] [--burst B] [--max-connections-per-ip N]\n"
     "                           [--max-connections N] [--timeout SECONDS] [--behind-proxy]\n"
     "                           [--access-log yes|no] [--check-interval SECONDS]\n"
@@ -44,7 +46,7 @@ const char serve_help[] =
     "    a coloured banner, then the fields as printed and the issuing school; Vietnamese, or\n"
     "    English with ?lang=en), a JSON API (GET or POST /api/v1/verify), /healthz and\n"
     "    /metrics (Prometheus). docs/API.md describes every endpoint and code. Needs no network:\n"
-    "    the trust list is a local file.\n"
+    "    the trust list and the status lists are local files.\n"
     "\n"
     "    The trust list is checked against the --anchor certificates at start; the service\n"
     "    refuses to start (exit 2) when it is missing, invalid, unsigned or signed by another\n"
@@ -54,10 +56,21 @@ const char serve_help[] =
     "    old list stays in force and the log says why. Requests in flight finish with the list\n"
     "    they started with; no connection is dropped.\n"
     "\n"
+    "    A school's status list (--status) says which of its records are revoked or superseded by\n"
+    "    a correction; a genuine record listed there is shown as \"revoked\" (ground, decision date\n"
+    "    and number) or \"superseded\" (with a link to the current record when the list carries\n"
+    "    it). Status lists are checked against the trust list; an invalid one refuses the start.\n"
+    "    They are reloaded with the trust list, as one: a changed list must be valid and newer,\n"
+    "    else the whole reload is refused and everything held stays in force. A status list\n"
+    "    whose signer the new trust list no longer holds (trust-remove) is dropped with a warning\n"
+    "    instead, so withdrawing a key always takes effect.\n"
+    "\n"
     "OPTIONS\n"
     "    --anchor FILE        certificate (PEM) of an authority whose trust lists are accepted;\n"
     "                         repeat for several (up to 16). Required.\n"
     "    --trust FILE         the signed trust list (trust.cbor). Required.\n"
+    "    --status FILE        a school's signed status list; repeat for several schools (up to\n"
+    "                         64, one per school)\n"
     "    --listen ADDR        address to listen on: an IPv4 or IPv6 address (default 127.0.0.1;\n"
     "                         0.0.0.0 or :: for every interface)\n"
     "    --port N             TCP port (default 8080); 0 picks a free port, printed at start\n"
@@ -66,8 +79,8 @@ const char serve_help[] =
     "    --threads N          worker threads, each with its own epoll loop (default: one per\n"
     "                         processor)\n"
     "    --user NAME          when started as root: switch to this user after opening the\n"
-    "                         socket and reading the files (the trust list must stay readable\n"
-    "                         to it for reloads)\n"
+    "                         socket and reading the files (the trust list and status lists\n"
+    "                         must stay readable to it for reloads)\n"
     "    --config FILE        read settings from FILE first (see CONFIGURATION FILE); options\n"
     "                         on the command line override it\n"
     "    --rate R             requests per second each client may make (default 20; 0 turns\n"
@@ -86,16 +99,17 @@ const char serve_help[] =
     "                         method, path with record digits cut to the first 8, status,\n"
     "                         verdict, microseconds. No address, no name, no query string.\n"
     "    --check-interval SECONDS\n"
-    "                         how often to look whether the trust list file changed (default\n"
-    "                         1; 0: only on SIGHUP)\n"
+    "                         how often to look whether the trust list or a status list file\n"
+    "                         changed (default 1; 0: only on SIGHUP)\n"
     "\n"
     "CONFIGURATION FILE\n"
     "    Lines `key = value`, keys named as the long options without the dashes; `#` starts a\n"
-    "    comment. `anchor` may repeat; `behind-proxy = yes`. Example:\n"
+    "    comment. `anchor` and `status` may repeat; `behind-proxy = yes`. Example:\n"
     "        listen = 127.0.0.1\n"
     "        port = 8080\n"
     "        anchor = /etc/vanbang/authority.crt\n"
     "        trust = /var/lib/vanbang/trust.cbor\n"
+    "        status = /var/lib/vanbang/status/CDNHN01.cose\n"
     "        base-url = https://xacthuc.example.edu.vn/V/\n"
     "\n"
     "ENDPOINTS\n"
@@ -103,25 +117,27 @@ const char serve_help[] =
     "    GET /api/v1/verify?link=TEXT   also ?record=DIGITS or ?hex=HEX; JSON\n"
     "    POST /api/v1/verify            {\"link\": \"…\"} (application/json), the record itself\n"
     "                                   (application/cbor), or the link (text/plain); ≤ 8 KiB\n"
-    "    GET /healthz                   \"ok\" and the trust list's sequence number\n"
+    "    GET /healthz                   \"ok\", the trust list's and status lists' sequences\n"
     "    GET /metrics                   Prometheus text; loopback clients only\n"
     "\n"
     "SIGNALS\n"
-    "    SIGHUP reloads the trust list; SIGTERM and SIGINT stop the service.\n"
+    "    SIGHUP reloads the trust list and the status lists; SIGTERM and SIGINT stop the service.\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 stopped by a signal; 2 usage errors, or a file, trust list or socket that made it\n"
-    "    refuse to start.\n"
+    "    0 stopped by a signal; 2 usage errors, or a file, trust list, status list or socket that\n"
+    "    made it refuse to start.\n"
     "\n"
     "EXAMPLES\n"
     "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor --port 8080\n"
+    "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor \\\n"
+    "        --status CDNHN01-status.cose --status TCDN05-status.cose\n"
     "    vanbang-verifier serve --config /etc/vanbang/verifier.conf\n"
     "    curl 'http://127.0.0.1:8080/api/v1/verify?link=HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
 
 /* ---------------------------------------------------------------- settings */
 
 typedef enum {
-    SET_LISTEN, SET_PORT, SET_ANCHOR, SET_TRUST, SET_BASE_URL, SET_THREADS, SET_USER, SET_RATE, SET_BURST,
+    SET_LISTEN, SET_PORT, SET_ANCHOR, SET_TRUST, SET_STATUS, SET_BASE_URL, SET_THREADS, SET_USER, SET_RATE, SET_BURST,
     SET_PER_IP, SET_MAX_CONNECTIONS, SET_TIMEOUT, SET_BEHIND_PROXY, SET_ACCESS_LOG, SET_CHECK_INTERVAL, SET_CONFIG,
     SET_HELP,
 } setting_id;
@@ -131,6 +147,7 @@ static const struct option long_options[] = {
     {"port", required_argument, NULL, SET_PORT},
     {"anchor", required_argument, NULL, SET_ANCHOR},
     {"trust", required_argument, NULL, SET_TRUST},
+    {"status", required_argument, NULL, SET_STATUS},
     {"base-url", required_argument, NULL, SET_BASE_URL},
     {"threads", required_argument, NULL, SET_THREADS},
     {"user", required_argument, NULL, SET_USER},
@@ -169,6 +186,8 @@ static void settings_free(serve_settings *settings)
     for (size_t i = 0; i < settings->anchor_count; i++)
         free(settings->anchors[i]);
     free(settings->trust_path);
+    for (size_t i = 0; i < settings->status_count; i++)
+        free(settings->status_paths[i]);
     free(settings->base_url);
     free(settings->user);
 }
@@ -237,6 +256,14 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
             settings->anchor_count++;
         break;
     case SET_TRUST: if (!replace_string(&settings->trust_path, value)) wrong = "memory"; break;
+    case SET_STATUS:
+        if (settings->status_count == SERVE_MAX_STATUS_LISTS)
+            wrong = "one of at most 64 status lists";
+        else if (!(settings->status_paths[settings->status_count] = strdup(value)))
+            wrong = "memory";
+        else
+            settings->status_count++;
+        break;
     case SET_BASE_URL: if (!replace_string(&settings->base_url, value)) wrong = "memory"; break;
     case SET_THREADS: if (!parse_unsigned(value, 1, 64, &settings->threads)) wrong = "a thread count 1-64"; break;
     case SET_USER: if (!replace_string(&settings->user, value)) wrong = "memory"; break;
@@ -321,8 +348,8 @@ static bool read_config(serve_settings *settings, const char *path)
     return ok;
 }
 
-/* Flags first collected, then the config file applied, then the flags over it (anchors given
- * on the command line replace those of the file). Returns -1 to go on, else an exit status. */
+/* Flags first collected, then the config file applied, then the flags over it (anchors and
+ * status lists given on the command line replace those of the file). Returns -1 to go on, else an exit status. */
 static int parse_settings(int argc, char **argv, serve_settings *settings)
 {
     typedef struct {
@@ -332,7 +359,7 @@ static int parse_settings(int argc, char **argv, serve_settings *settings)
     flag *flags = calloc((size_t)argc + 1, sizeof *flags);
     size_t flag_count = 0;
     const char *config = NULL;
-    bool anchors_on_command_line = false;
+    bool anchors_on_command_line = false, status_on_command_line = false;
     int c, status = -1;
 
     if (!flags)
@@ -354,6 +381,7 @@ static int parse_settings(int argc, char **argv, serve_settings *settings)
             continue;
         }
         anchors_on_command_line |= c == SET_ANCHOR;
+        status_on_command_line |= c == SET_STATUS;
         flags[flag_count++] = (flag){c, c == SET_BEHIND_PROXY ? "yes" : optarg};
     }
     if (optind < argc) {
@@ -369,6 +397,11 @@ static int parse_settings(int argc, char **argv, serve_settings *settings)
         for (size_t i = 0; i < settings->anchor_count; i++)
             free(settings->anchors[i]);
         settings->anchor_count = 0;
+    }
+    if (status_on_command_line) {
+        for (size_t i = 0; i < settings->status_count; i++)
+            free(settings->status_paths[i]);
+        settings->status_count = 0;
     }
     for (size_t i = 0; i < flag_count; i++) {
         char where[64];
@@ -505,7 +538,7 @@ static int drop_privileges(const char *user)
 static void log_line(const char *format, ...) __attribute__((format(printf, 1, 2)));
 static void log_line(const char *format, ...)
 {
-    char line[1024], stamp[32];
+    char line[3072], stamp[32];
     http_flush_log(); /* the access lines before this one go out first */
     time_t now = time(NULL);
     struct tm tm;
@@ -538,9 +571,11 @@ static bool style_hash(char *out, size_t out_size)
     return true;
 }
 
+static void log_warning(const char *message) { log_line("%s", message); }
+
 static void reload(service *s, const char *why)
 {
-    char message[600];
+    char message[2600];
     reload_result result = trust_store_reload(&s->trust, message, sizeof message);
     log_line("%s: %s", why, message);
     (void)result;
@@ -573,12 +608,13 @@ int command_serve(int argc, char **argv)
             fprintf(stderr, SERVE_PROGRAM " serve: --anchor: %s\n", err.message);
             goto done;
         }
-    if (trust_store_open(&s->trust, settings->trust_path, anchors, settings->anchor_count, &err) != VB_OK) {
-        fprintf(stderr, SERVE_PROGRAM " serve: refusing to start: trust list %s: %s (%s)\n", settings->trust_path,
-                err.message, vb_status_name(err.code));
+    if (trust_store_open(&s->trust, settings->trust_path, (const char *const *)settings->status_paths,
+                         settings->status_count, anchors, settings->anchor_count, &err) != VB_OK) {
+        fprintf(stderr, SERVE_PROGRAM " serve: refusing to start: %s (%s)\n", err.message, vb_status_name(err.code));
         goto done;
     }
     trust_open = true;
+    s->trust.warn = log_warning;
     if (!style_hash(hash, sizeof hash)) {
         fprintf(stderr, SERVE_PROGRAM " serve: cannot hash the style sheet\n");
         goto done;
@@ -624,6 +660,10 @@ int command_serve(int argc, char **argv)
     log_line("listening on %s (trust list sequence %llu, %zu entries; %u threads; rate %g/s burst %g)", where,
              (unsigned long long)first->list.sequence, first->list.count, settings->threads, settings->rate,
              settings->burst);
+    for (size_t i = 0; i < first->status_count; i++)
+        log_line("status list %s: school %s, sequence %llu, %zu entries", first->status[i].path,
+                 first->status[i].list.origin, (unsigned long long)first->status[i].list.sequence,
+                 first->status[i].list.count);
     trust_snapshot_release(first);
 
     for (unsigned idle_seconds = 0;;) {

@@ -5,8 +5,9 @@
  *   http.c       libmicrohttpd daemon: routing, limits, headers, access log
  *   http_page.c  the HTML verdict page (Vietnamese, English)
  *   http_json.c  the JSON API answer and the JSON request body
- *   check.c      one verification against the current trust list → verdict
- *   trust_store.c  the trust list in force, swapped atomically on reload
+ *   check.c      one verification against the current trust list → verdict, then the
+ *                school's status list → revoked or superseded
+ *   trust_store.c  the trust list and the status lists in force, swapped together on reload
  *   ratelimit.c  per-client token buckets
  *   metrics.c    counters and the Prometheus text
  *   text.c       a growable text buffer with escaping appenders
@@ -16,6 +17,7 @@
 #ifndef VERIFIER_SERVICE_H
 #define VERIFIER_SERVICE_H
 
+#include "statuslist.h"
 #include "verify.h"
 
 #include <pthread.h>
@@ -27,6 +29,7 @@
 
 #define SERVE_PROGRAM "vanbang-verifier"
 #define SERVE_MAX_ANCHORS 16
+#define SERVE_MAX_STATUS_LISTS 64
 #define SERVE_MAX_BODY_BYTES 8192       /* a POST body: a link is at most 4096 characters */
 /* The request target: the longest link, percent-encoded base and all, after the API path. */
 #define SERVE_MAX_URI_CHARS (VB_MAX_LINK_CHARS + 256)
@@ -60,8 +63,9 @@ void text_time_iso(char out[32], int64_t seconds);             /* 2026-06-30T08:
 /* ---------------------------------------------------------------- verdicts (check.c) */
 
 /* What a person must understand, in a few words. Several library statuses share one verdict
- * (every malformed record is "unreadable"); the JSON API gives both. Revocation and correction
- * (the school's status list, issue 3) will add verdicts here and be looked up in check.c. */
+ * (every malformed record is "unreadable"); the JSON API gives both. Revoked and superseded
+ * come from the school's status list, consulted only for a genuine record (check.c); their
+ * library status stays VB_OK (the signature is genuine) and check_standing says why. */
 typedef enum {
     VERDICT_VALID,
     VERDICT_UNKNOWN_ISSUER,
@@ -70,20 +74,70 @@ typedef enum {
     VERDICT_INVALID_SIGNATURE,
     VERDICT_UNREADABLE,
     VERDICT_ERROR, /* the verifier itself failed (out of memory, crypto library) */
+    VERDICT_REVOKED,
+    VERDICT_SUPERSEDED,
     VERDICT_COUNT
 } verdict;
 
 const char *verdict_name(verdict v); /* "valid", "unknown-issuer", … (stable, docs/API.md) */
 verdict verdict_of_status(vb_status status);
+/* The banner's words, "HEADLINE — detail", for the page, the JSON and the offline CLI alike. */
+const char *verdict_headline(verdict v, vb_status status, bool english);
+
+/* One status list file as loaded: its bytes (the parsed list points into them) and whether the
+ * list is in force. A list dropped on reload (its signer withdrawn from the new trust list)
+ * keeps its bytes, so an unchanged file stays "unchanged", and its highest sequence, so an
+ * older list is never taken after it. */
+typedef struct {
+    const char *path;
+    uint8_t *bytes;
+    size_t length;
+    vb_statuslist list;         /* valid only when in_force */
+    bool in_force;
+    uint64_t sequence_floor;    /* the highest sequence accepted from this file */
+} status_file;
+
+/* What the school's status list says of one genuine record (FORMAT.md §11, "Combining"). */
+typedef enum {
+    STANDING_NOT_CONSULTED, /* the record is not genuine: the list says nothing about it */
+    STANDING_NO_LIST,       /* genuine; no status list is held for its school */
+    STANDING_NOT_LISTED,    /* genuine and not listed, as of the list's issue time */
+    STANDING_REVOKED,
+    STANDING_SUPERSEDED,
+} standing_state;
+
+typedef struct {
+    standing_state state;
+    const vb_statuslist *list;      /* the school's list (NULL unless consulted and held) */
+    vb_statuslist_entry entry;      /* revoked or superseded: the record's entry */
+    char decision_number[VB_STATUSLIST_MAX_DECISION_BYTES + 1]; /* "" when the list has none */
+    uint64_t current_id;            /* superseded: the record that stands now */
+    bool current_revoked;           /* superseded: … and that record is itself revoked */
+    char current_link[VB_MAX_LINK_CHARS + 1]; /* superseded: its link, when the list carries the
+                                                 record and it verifies; "" otherwise */
+} record_standing;
+
+/* Looks a verified record up in the status list of its school (the list whose origin is the
+ * record's iss; any signer certificate of that school may sign it, FORMAT.md §11 step 7 and §5
+ * step 7 tie both to the school code). A replacement record is verified against `trust`
+ * before it is linked; its link is written under base_url (NULL: the path "/V/" alone).
+ * Returns the verdict: the record's own when it is not genuine. */
+verdict check_standing(const status_file *files, size_t file_count, const vb_trust_list *trust,
+                       const vb_verification *verification, const char *base_url, record_standing *standing);
+/* The record id of a list entry as hex, the way the JSON and the page show a record's cti. */
+void standing_id_hex(uint64_t id, char *out, size_t out_size);
 
 /* ---------------------------------------------------------------- trust_store.c */
 
-/* One loaded trust list. Requests hold a reference while they use it (a verification keeps
- * pointers into its entries), so a reload never frees a list a request is reading. */
+/* The trust list and the status lists in force, loaded and swapped together. Requests hold a
+ * reference while they use it (a verification keeps pointers into its entries, a standing into
+ * a status list's bytes), so a reload never frees a snapshot a request is reading. */
 typedef struct {
     vb_trust_list list;
     uint8_t *bytes; /* the file as read, to tell "unchanged" from "refused" on reload */
     size_t length;
+    status_file *status;    /* one per --status, in the order given */
+    size_t status_count;
     int64_t loaded_at;
     atomic_uint references;
 } trust_snapshot;
@@ -92,26 +146,33 @@ typedef struct {
     pthread_mutex_t lock;   /* guards `current` only: taken for a pointer copy and a count */
     trust_snapshot *current;
     const char *path;
+    const char *const *status_paths;
+    size_t status_count;
     X509 *const *anchors;
     size_t anchor_count;
     struct stat seen;       /* the file as it was at the last load attempt */
+    struct stat status_seen[SERVE_MAX_STATUS_LISTS];
+    void (*warn)(const char *message); /* says what a reload dropped; may be NULL */
     atomic_ulong reloads_ok, reloads_failed;
     atomic_llong last_failure_at;
 } trust_store;
 
 typedef enum { RELOAD_SWAPPED, RELOAD_UNCHANGED, RELOAD_REFUSED } reload_result;
 
-/* Loads the first list; anything but a valid signed list is refused (the service must not
- * start without one). */
-vb_status trust_store_open(trust_store *store, const char *path, X509 *const *anchors, size_t anchor_count,
-                           vb_error *err);
+/* Loads the first trust list and every status list; anything invalid is refused (the service
+ * must not start without a valid trust list, nor with a status list it cannot vouch for). */
+vb_status trust_store_open(trust_store *store, const char *path, const char *const *status_paths,
+                           size_t status_count, X509 *const *anchors, size_t anchor_count, vb_error *err);
 void trust_store_close(trust_store *store);
 trust_snapshot *trust_store_acquire(trust_store *store);
 void trust_snapshot_release(trust_snapshot *snapshot);
-/* True when the file's identity, size or modification time differs from the last attempt. */
+/* True when any file's identity, size or modification time differs from the last attempt. */
 bool trust_store_file_changed(trust_store *store);
-/* Reads the file again; swaps in the new list only when it is valid and newer. `message`
- * says what happened, for the log. Only one thread (serve.c's signal loop) calls this. */
+/* Reads every file again; swaps in a new snapshot only when the trust list is valid and newer
+ * (or the same bytes) and every changed status list is valid and newer. A status list whose
+ * signer the NEW trust list no longer holds (removed or gone) is dropped, with store->warn,
+ * rather than blocking the new trust list. `message` says what happened, for the log. Only
+ * one thread (serve.c's signal loop) calls this. */
 reload_result trust_store_reload(trust_store *store, char *message, size_t message_size);
 
 /* ---------------------------------------------------------------- ratelimit.c */
@@ -154,6 +215,8 @@ typedef struct {
     char *anchors[SERVE_MAX_ANCHORS];
     size_t anchor_count;
     char *trust_path;
+    char *status_paths[SERVE_MAX_STATUS_LISTS];
+    size_t status_count;
     char *base_url;
     char base_path[256];            /* the path of base_url, e.g. "/V/" */
     unsigned threads;
@@ -164,7 +227,7 @@ typedef struct {
     unsigned timeout_seconds;
     bool behind_proxy;              /* take the client address from X-Real-IP of a loopback peer */
     bool access_log;
-    unsigned check_interval;        /* seconds between looks at the trust list file; 0: SIGHUP only */
+    unsigned check_interval;        /* seconds between looks at the trust and status list files; 0: SIGHUP only */
 } serve_settings;
 
 /* ---------------------------------------------------------------- the service */
@@ -183,6 +246,7 @@ typedef struct {
 typedef struct {
     vb_verification verification;
     verdict verdict;
+    record_standing standing;
     trust_snapshot *trust;
 } check_result;
 
