@@ -37,6 +37,9 @@ int issuer_search(int argc, char **argv);
 int issuer_export(int argc, char **argv);
 int issuer_backup(int argc, char **argv);
 int issuer_restore(int argc, char **argv);
+/* The log and the status list (log_cli.c, status_cli.c). */
+int issuer_log(int argc, char **argv);
+int issuer_status(int argc, char **argv);
 
 /* "college" → VB_TYPE_COLLEGE …; 0 if unknown. */
 int issuer_parse_type(const char *name);

@@ -25,6 +25,8 @@ static const char main_help[] =
     "    export          the register as CSV, for the publication duty\n"
     "    backup          a consistent copy of the live register, with its SHA-256\n"
     "    restore         bring a register back from a backup\n"
+    "    log             the register's tamper-evident log: verify, prove, consistency, checkpoints\n"
+    "    status          the signed status list of revoked and superseded records: export, show\n"
     "    sign            sign a roster without a register (numbers from options)\n"
     "    qr              draw the QR code of a link: terminal, PNG or SVG\n"
     "    sample-roster   write a realistic roster from a seeded generator (demos, benchmarks)\n"
@@ -51,6 +53,8 @@ static const struct {
     {"export", issuer_export},
     {"backup", issuer_backup},
     {"restore", issuer_restore},
+    {"log", issuer_log},
+    {"status", issuer_status},
     {"sign", issuer_sign},
     {"qr", issuer_qr},
     {"sample-roster", issuer_sample_roster},

@@ -2179,3 +2179,150 @@ vb_status vb_register_check_personal_id(const char *id, int32_t birth_date, int 
         return vb_fail(err, VB_ERR_ARGUMENT, "%s does not agree with the gender (digit 4)", what);
     return VB_OK;
 }
+
+/* ---------------------------------------------------------------- auditing the log, status lists */
+
+/* Events in sequence order with the credential row each names: what `log verify` needs to
+ * rebuild each leaf from the columns rather than trust the stored entry. */
+static const char event_row_sql[] =
+    "SELECT e.sequence, e.kind, e.record_id, e.time, e.actor, e.reason, e.decision_number, e.decision_date,"
+    " e.batch_id, e.entry, e.original_id, c.record_id IS NOT NULL, c.kind, c.supersedes, c.serial, c.record"
+    " FROM events e LEFT JOIN credentials c ON c.record_id = e.record_id ORDER BY e.sequence";
+
+vb_status vb_register_each_event_row(vb_register *reg, vb_register_event_row_visitor visit, void *context,
+                                     vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    int rc = sqlite3_prepare_v2(reg->db, event_row_sql, -1, &statement, NULL);
+    if (rc != SQLITE_OK)
+        return register_fail(reg, rc, err);
+    vb_status s = VB_OK;
+    vb_register_event_row *row = malloc(sizeof *row);
+    if (!row) {
+        sqlite3_finalize(statement);
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    }
+    while (s == VB_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        vb_register_event *e = &row->event;
+        memset(row, 0, sizeof *row);
+        e->sequence = (uint64_t)sqlite3_column_int64(statement, 0);
+        e->kind = sqlite3_column_int(statement, 1);
+        e->record_id = (uint64_t)sqlite3_column_int64(statement, 2);
+        e->time = sqlite3_column_int64(statement, 3);
+        copy_column_text(statement, 4, e->actor, sizeof e->actor);
+        e->reason = sqlite3_column_int(statement, 5);
+        copy_column_text(statement, 6, e->decision_number, sizeof e->decision_number);
+        e->has_decision_date = sqlite3_column_type(statement, 7) != SQLITE_NULL;
+        e->decision_date = sqlite3_column_int(statement, 7);
+        e->batch_id = (uint64_t)sqlite3_column_int64(statement, 8);
+        snprintf(e->school_code, sizeof e->school_code, "%s", reg->school_code);
+        row->entry = sqlite3_column_blob(statement, 9);
+        int entry_length = sqlite3_column_bytes(statement, 9);
+        row->entry_length = entry_length > 0 ? (size_t)entry_length : 0;
+        row->original_id = (uint64_t)sqlite3_column_int64(statement, 10);
+        row->record_found = sqlite3_column_int(statement, 11) != 0;
+        row->record_kind = sqlite3_column_int(statement, 12);
+        copy_column_text(statement, 14, row->serial, sizeof row->serial);
+        /* What the entry says of the record, as the record's own row says it. */
+        if (row->record_found && e->kind != VB_EVENT_REVOKE) {
+            const void *record = sqlite3_column_blob(statement, 15);
+            int record_length = sqlite3_column_bytes(statement, 15);
+            e->has_record_digest = true;
+            SHA256(record ? record : (const void *)"", record_length > 0 ? (size_t)record_length : 0,
+                   e->record_digest);
+        }
+        if (row->record_found && e->kind == VB_EVENT_CORRECT)
+            e->supersedes = (uint64_t)sqlite3_column_int64(statement, 13);
+        s = visit(context, row, err);
+    }
+    if (s == VB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        s = register_fail(reg, sqlite3_reset(statement), err);
+    sqlite3_finalize(statement);
+    free(row);
+    return s;
+}
+
+vb_status vb_register_each_checkpoint(vb_register *reg, vb_register_checkpoint_visitor visit, void *context,
+                                      vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    int rc = sqlite3_prepare_v2(reg->db,
+                                "SELECT checkpoint_id, size, root, time, signed FROM checkpoints ORDER BY checkpoint_id",
+                                -1, &statement, NULL);
+    if (rc != SQLITE_OK)
+        return register_fail(reg, rc, err);
+    vb_status s = VB_OK;
+    vb_register_checkpoint_row row;
+    while (s == VB_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        memset(&row, 0, sizeof row);
+        row.checkpoint_id = (uint64_t)sqlite3_column_int64(statement, 0);
+        row.size = (uint64_t)sqlite3_column_int64(statement, 1);
+        row.root_valid = sqlite3_column_bytes(statement, 2) == VB_LOG_HASH_BYTES;
+        if (row.root_valid)
+            memcpy(row.root, sqlite3_column_blob(statement, 2), VB_LOG_HASH_BYTES);
+        row.time = sqlite3_column_int64(statement, 3);
+        row.signed_data = sqlite3_column_blob(statement, 4);
+        int length = sqlite3_column_bytes(statement, 4);
+        row.signed_length = length > 0 ? (size_t)length : 0;
+        s = visit(context, &row, err);
+    }
+    if (s == VB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        s = register_fail(reg, sqlite3_reset(statement), err);
+    sqlite3_finalize(statement);
+    return s;
+}
+
+vb_status vb_register_log_node_count(vb_register *reg, uint64_t *count, vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    int64_t value = 0;
+    int rc = sqlite3_prepare_v2(reg->db, "SELECT count(*) FROM log_nodes", -1, &statement, NULL);
+    if (rc != SQLITE_OK)
+        return register_fail(reg, rc, err);
+    vb_status s = register_integer(reg, statement, &value, NULL, err);
+    sqlite3_finalize(statement);
+    *count = (uint64_t)value;
+    return s;
+}
+
+#define STATUS_SEQUENCE_SETTING "status_sequence"
+
+vb_status vb_register_status_sequence(vb_register *reg, uint64_t *last, vb_error *err)
+{
+    char text[32];
+    bool found;
+    unsigned long long value = 0;
+    char *end = NULL;
+    vb_status s = vb_register_setting(reg, STATUS_SEQUENCE_SETTING, text, sizeof text, &found, err);
+    *last = 0;
+    if (s != VB_OK || !found)
+        return s;
+    errno = 0;
+    value = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] < '0' || text[0] > '9')
+        return vb_fail(err, VB_ERR_REGISTER, "%s: setting %s holds '%s', not a number", reg->path,
+                       STATUS_SEQUENCE_SETTING, text);
+    *last = (uint64_t)value;
+    return VB_OK;
+}
+
+vb_status vb_register_take_status_sequence(vb_register *reg, uint64_t after, uint64_t *sequence, vb_error *err)
+{
+    bool own;
+    uint64_t last = 0;
+    char text[32];
+    vb_status s = register_own_transaction_begin(reg, &own, err);
+    if (s == VB_OK)
+        s = vb_register_status_sequence(reg, &last, err);
+    if (s == VB_OK && after > last)
+        last = after;
+    if (s == VB_OK && last >= (uint64_t)INT64_MAX)
+        s = vb_fail(err, VB_ERR_REGISTER, "%s: the status list sequence is exhausted", reg->path);
+    if (s == VB_OK) {
+        snprintf(text, sizeof text, "%llu", (unsigned long long)(last + 1));
+        s = vb_register_set_setting(reg, STATUS_SEQUENCE_SETTING, text, err);
+    }
+    if (s == VB_OK)
+        *sequence = last + 1;
+    return register_own_transaction_end(reg, own, s, err);
+}

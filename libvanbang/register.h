@@ -366,4 +366,49 @@ bool vb_register_fold_name(const char *text, char *out, size_t out_size);
  * The message never quotes the number. */
 vb_status vb_register_check_personal_id(const char *personal_id, int32_t birth_date, int gender, vb_error *err);
 
+/* ---- Auditing the log (`log verify`) and status lists ---- */
+/* One event as its row says it is, not as its entry says: the columns of the event, with the
+ * record digest computed from the signed record of the credential row it names (issue, correct,
+ * copy) and `supersedes` from that row (correct). Re-encoding `event` gives the stored entry of
+ * an untouched register; a row edited in the file gives other bytes. */
+typedef struct {
+    vb_register_event event;
+    uint64_t original_id;        /* events.original_id */
+    bool record_found;           /* the credential row the event names exists */
+    int record_kind;             /* its kind (VB_KIND_*), 0 when not found */
+    char serial[VB_TEXT_FIELD];  /* its serial, "" when not found */
+    const uint8_t *entry;        /* the entry as stored; valid during the visit */
+    size_t entry_length;
+} vb_register_event_row;
+typedef vb_status (*vb_register_event_row_visitor)(void *context, const vb_register_event_row *row, vb_error *err);
+/* Visits every event in sequence order, streaming (memory does not grow with the register). */
+vb_status vb_register_each_event_row(vb_register *reg, vb_register_event_row_visitor visit, void *context,
+                                     vb_error *err);
+
+/* A stored checkpoint as its row holds it; the signed bytes are valid during the visit. */
+typedef struct {
+    uint64_t checkpoint_id;
+    uint64_t size;
+    bool root_valid;             /* the root column holds 32 bytes */
+    uint8_t root[VB_LOG_HASH_BYTES];
+    int64_t time;
+    const uint8_t *signed_data;
+    size_t signed_length;
+} vb_register_checkpoint_row;
+typedef vb_status (*vb_register_checkpoint_visitor)(void *context, const vb_register_checkpoint_row *row,
+                                                    vb_error *err);
+/* Visits every stored checkpoint in the order they were kept. */
+vb_status vb_register_each_checkpoint(vb_register *reg, vb_register_checkpoint_visitor visit, void *context,
+                                      vb_error *err);
+/* The number of rows of log_nodes (a tree of n events stores n - popcount(n)). */
+vb_status vb_register_log_node_count(vb_register *reg, uint64_t *count, vb_error *err);
+
+/* The sequence of the last status list exported (setting "status_sequence"); 0 when none. */
+vb_status vb_register_status_sequence(vb_register *reg, uint64_t *last, vb_error *err);
+/* Takes the next sequence — one above the last, or above `after` when that is larger (a list
+ * published from a register later restored from an older backup) — and keeps it, committed
+ * before the list is signed: a list that then fails to be written leaves a gap, never a sequence
+ * used twice. In the caller's transaction when one is open, else in its own. */
+vb_status vb_register_take_status_sequence(vb_register *reg, uint64_t after, uint64_t *sequence, vb_error *err);
+
 #endif
