@@ -65,6 +65,11 @@ void standing_id_hex(uint64_t id, char *out, size_t out_size)
     vb_describe_hex(cti, n, out, out_size);
 }
 
+void standing_id_text(uint64_t id, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "%llu", (unsigned long long)id);
+}
+
 /* The link of the current record, when the list carries it and it is a genuine record of the
  * same school with that id: the list's signature says the school published it, not that it is
  * genuine (FORMAT.md §11, key 6). */

@@ -181,7 +181,7 @@ static void standing_lines(text_buffer *out, const check_result *check, bool eng
             text_html(out, st->decision_number);
         }
         text_puts(out, "<br>");
-        standing_id_hex(st->current_id, id, sizeof id);
+        standing_id_text(st->current_id, id, sizeof id);
         text_html(out, english ? "Current record: " : "Bản hiện hành: ");
         if (st->current_link[0]) {
             text_puts(out, "<a href=\"");
@@ -285,12 +285,12 @@ static void credential_card(text_buffer *out, const check_result *check, bool en
     if (c->kind == VB_KIND_COPY)
         snprintf(value, sizeof value, "%s %s %u", name, english ? "no." : "số", c->copy_number);
     else if (c->kind == VB_KIND_CORRECTION) {
-        vb_describe_hex(c->supersedes, c->supersedes_length, hex, sizeof hex);
+        vb_describe_record_id(c->supersedes, c->supersedes_length, hex, sizeof hex);
         snprintf(value, sizeof value, "%s (%s %s)", name, english ? "replaces record" : "thay bản ghi", hex);
     } else
         snprintf(value, sizeof value, "%s", name ? name : "—");
     field(out, english ? "Kind" : "Loại bản", value);
-    vb_describe_hex(c->record_id, c->record_id_length, hex, sizeof hex);
+    vb_describe_record_id(c->record_id, c->record_id_length, hex, sizeof hex);
     field(out, english ? "Record id" : "Mã bản ghi", hex);
     text_date_dmy_from_time(date, c->signed_at);
     field(out, english ? "Digitally signed on" : "Ngày ký số", date);

@@ -113,7 +113,7 @@ static void report_standing(const record_standing *st, bool english)
             printf("  %s: %s\n", english ? "decision no." : "số quyết định", st->decision_number);
     }
     if (st->state == STANDING_SUPERSEDED) {
-        standing_id_hex(st->current_id, id, sizeof id);
+        standing_id_text(st->current_id, id, sizeof id);
         printf("  %s: %s%s\n", english ? "current record" : "bản hiện hành", id,
                st->current_revoked ? (english ? " (itself REVOKED)" : " (cũng ĐÃ BỊ THU HỒI)") : "");
         if (st->current_link[0])

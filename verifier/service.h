@@ -125,7 +125,8 @@ typedef struct {
 verdict check_standing(const status_file *files, size_t file_count, const vb_trust_list *trust,
                        const vb_verification *verification, const char *base_url, record_standing *standing);
 /* The record id of a list entry as hex, the way the JSON and the page show a record's cti. */
-void standing_id_hex(uint64_t id, char *out, size_t out_size);
+void standing_id_hex(uint64_t id, char *out, size_t out_size);  /* the cti in hex, for JSON */
+void standing_id_text(uint64_t id, char *out, size_t out_size); /* the register's number, for people */
 
 /* ---------------------------------------------------------------- trust_store.c */
 
