@@ -111,6 +111,25 @@ awk -v api="$api" -v page="$page" -v before="$before" -v after="$after" -v rss="
     printf "  -> verifications per CPU-second: API %.2f, page %.2f of openssl'"'"'s\n", (1e6 / one) / a[6], (1e6 / one) / p[6]
     printf "\npeak RSS of the service (VmHWM)  %7.1f MB                                   <= 32 MB\n", rss / 1024
     printf "\nreference: openssl speed -multi 2 ecdsap256 verify/s, before %s and after %s (mean %.0f)\n", before, after, ref
-    printf "peer (OpenAttestation verifySignature): not measured here — it needs Node.js and the\n"
-    printf "OpenAttestation packages, which this C project does not install.\n"
 }'
+# The peer: OpenAttestation's verifySignature on one core, beside ours on one core (the library's
+# decode + verify of a link, and the service's verifications per CPU-second).
+if [ -n "${NODE_PATH:-}" ] && command -v node >/dev/null 2>&1; then
+    oa=$(NODE_PATH="$NODE_PATH" node "$ROOT/scripts/bench-oa-verify.mjs" "$ROWS" "$SECONDS_EACH" 2>/dev/null |
+        awk '/verify_per_second/ {print $2}')
+    roster_for_peer="$work/peer-roster.csv"
+    "$VB_BIN/vanbang-issue" sample-roster --rows 500 --seed 1 --out "$roster_for_peer"
+    ours=$("$VB_BUILD/tools/bench-record" "$roster_for_peer" 3 2>/dev/null | awk '$1 == "verify_link" {print $2}')
+    if [ -n "$oa" ] && [ -n "$ours" ]; then
+        awk -v oa="$oa" -v ours="$ours" -v api="$api" 'BEGIN {
+            split(api, a, " ")
+            printf "\npeer, one core: OpenAttestation verifySignature %8.0f /s\n", oa
+            printf "  vanbang link -> verdict (library)                  %8.0f /s   %5.1fx   goal >= 3x\n", ours, ours / oa
+            printf "  vanbang service, verifications per CPU-second       %8.0f /s   %5.1fx\n", 1e6 / a[6], (1e6 / a[6]) / oa
+        }'
+    else
+        echo "peer (OpenAttestation verifySignature): failed to run; skipped"
+    fi
+else
+    echo "peer (OpenAttestation verifySignature): skipped (no node, or the package: scripts/setup-oa.sh)"
+fi
