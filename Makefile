@@ -70,10 +70,12 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard libvanbang/*.h) | $(DEPS_STAM
 fuzz: $(FUZZ_BIN)
 	@sh scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
+# The peer (OpenAttestation, npm) is installed into $(BUILD)/oa when node and npm are there.
 bench: all
 	@sh scripts/bench.sh $(BUILD)
 	@echo
-	@sh scripts/bench-verifier.sh $(BUILD)
+	@export NODE_PATH="$$(sh scripts/setup-oa.sh $(BUILD))"; \
+	 sh scripts/bench-verifier.sh $(BUILD) && echo && sh scripts/bench-issue.sh $(BUILD)
 
 # Regenerates tests/vectors/ from the committed test keys (the files are committed; run on purpose).
 vectors: all

@@ -29,6 +29,7 @@
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,26 +456,242 @@ typedef struct {
     bool recheck;         /* the register changed since: check each graduate again */
 } issue_batch;
 
-/* Pass two, inside the transaction: one graduate. */
-static vb_status issue_row(issue_batch *b, const vb_roster_row *row, vb_error *err)
+/* Pass two runs as a pipeline. Worker threads, one per core, each with its own signing context
+ * over the same key, take turns reading the next chunk of roster rows (one reader, so chunks
+ * come in roster order and take the next record ids and register numbers: the batch holds the
+ * write lock, and the register's triggers refuse any other), then sign their chunk's records and
+ * draw its pictures under the pending names. The main thread takes the chunks back in order and
+ * writes them into the register and the manifest: SQLite stays on one thread. A small ring of
+ * chunks bounds the memory whatever the roster's size. A picture drawn for a row that never
+ * reaches the register keeps its pending name and is deleted with the rolled-back batch. */
+#define ISSUE_CHUNK_ROWS 64
+#define ISSUE_MAX_WORKERS 8
+
+typedef struct {
+    vb_roster_row row;
+    vb_credential credential;
+    uint64_t record_id;
+    uint32_t number;
+    uint8_t record[VB_MAX_RECORD_BYTES];
+    size_t record_length;
+    int version;
+    char link[VB_MAX_LINK_CHARS + 1];
+} issue_item;
+
+typedef struct {
+    issue_item items[ISSUE_CHUNK_ROWS];
+    size_t count;         /* rows read */
+    size_t good;          /* rows before the first failure; count when none failed */
+    bool failed;
+    vb_error err;         /* why */
+    bool done;
+} issue_chunk;
+
+typedef struct issue_pool issue_pool;
+
+typedef struct {
+    issue_pool *pool;
+    vb_cose_signer signer;
+    pthread_t thread;
+    bool started;
+} issue_worker;
+
+struct issue_pool {
+    issue_batch *batch;
+    pthread_mutex_t lock;        /* the counters and flags below, and each chunk's done */
+    pthread_cond_t space, done;  /* a chunk was written (ring space) / a chunk was signed or the roster ended */
+    pthread_mutex_t read_lock;   /* the roster reader and the numbering, one chunk at a time */
+    vb_roster_reader *reader;
+    uint64_t next_record_id;
+    uint32_t next_number;
+    issue_chunk *ring;
+    size_t ring_size;
+    uint64_t filled, retired; /* chunk sequence numbers: chunk n is ring[n % ring_size] */
+    bool end, stop;
+    issue_worker workers[ISSUE_MAX_WORKERS];
+    size_t worker_count;
+};
+
+/* Reads up to a chunk of rows and numbers them (under the pool's read_lock). */
+static vb_status issue_chunk_fill(issue_pool *pool, issue_chunk *chunk, vb_error *err)
+{
+    issue_batch *b = pool->batch;
+    bool has_row = true;
+    vb_status s;
+    chunk->count = 0;
+    while (chunk->count < ISSUE_CHUNK_ROWS) {
+        issue_item *item = &chunk->items[chunk->count];
+        if ((s = vb_roster_next(pool->reader, &item->row, &has_row, err)) != VB_OK)
+            return s;
+        if (!has_row)
+            break;
+        if (item->row.problem_count)
+            return vb_fail(err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued",
+                           b->options.roster);
+        if (pool->next_number == 0)
+            return vb_fail(err, VB_ERR_REGISTER_REFUSED, "%s: the register numbers of %d are used up",
+                           b->options.register_path, b->register_year);
+        item->record_id = pool->next_record_id++;
+        item->number = pool->next_number++; /* wraps to 0 after UINT32_MAX: refused above */
+        chunk->count++;
+    }
+    return VB_OK;
+}
+
+/* A worker's share of one graduate: the record, its link and its pictures. */
+static vb_status issue_item_sign(issue_batch *b, vb_cose_signer *signer, issue_item *item, vb_error *err)
 {
     const issue_options *o = &b->options;
     vb_roster_batch settings = {o->type, o->issue_date, b->place, b->school_code, false};
-    vb_credential credential;
-    uint8_t record[VB_MAX_RECORD_BYTES];
-    size_t record_length;
-    char link[VB_MAX_LINK_CHARS + 1];
-    vb_register_match match;
-    bool found, taken;
-    uint64_t record_id, sequence;
-    uint32_t number;
+    vb_credential *credential = &item->credential;
     vb_status s;
 
-    if ((s = vb_roster_row_to_credential(row, &settings, &credential, err)) != VB_OK)
+    if ((s = vb_roster_row_to_credential(&item->row, &settings, credential, err)) != VB_OK)
         return s;
-    issuer_apply_catalog(&b->catalog, &credential);
+    issuer_apply_catalog(&b->catalog, credential);
+    credential->record_id_length = vb_register_record_id_bytes(item->record_id, credential->record_id);
+    credential->register_number = item->number;
+    credential->register_year = (uint16_t)b->register_year;
+    credential->signed_at = (int64_t)time(NULL);
+    if (!issuer_expand_serial(b->pattern, b->school_code, (unsigned)b->register_year, item->number,
+                              credential->serial, sizeof credential->serial))
+        return vb_fail(err, VB_ERR_ARGUMENT, "the register's serial pattern '%s' is malformed or too long", b->pattern);
+    if ((s = vb_record_sign(signer, credential, item->record, sizeof item->record, &item->record_length, err)) != VB_OK)
+        return vb_fail(err, s, "%s:%llu: %s", o->roster, (unsigned long long)item->row.line, err->message);
+    if ((s = issuer_link(b->base_url, item->record, item->record_length, item->link, sizeof item->link, err)) != VB_OK)
+        return s;
+    item->version = 0;
+    if (o->png || o->svg) {
+        char stem[VB_TEXT_FIELD], png[4096], svg[4096];
+        issuer_file_stem(credential->serial, stem, sizeof stem);
+        snprintf(png, sizeof png, "%s/" PENDING_PREFIX "%s-%s.png", o->out, b->token_hex, stem);
+        snprintf(svg, sizeof svg, "%s/" PENDING_PREFIX "%s-%s.svg", o->out, b->token_hex, stem);
+        s = issuer_write_pictures(item->link, b->level, o->png ? png : NULL, o->svg ? svg : NULL, false,
+                                  &item->version, err);
+    } /* else no symbol is built (mask selection is most of the cost): qr_version 0 in the manifest */
+    return s;
+}
+
+static void *issue_worker_main(void *argument)
+{
+    issue_worker *worker = argument;
+    issue_pool *pool = worker->pool;
+    for (;;) {
+        /* Take the next chunk of the roster, in turn with the other workers. */
+        pthread_mutex_lock(&pool->read_lock);
+        pthread_mutex_lock(&pool->lock);
+        while (!pool->stop && !pool->end && pool->filled - pool->retired >= pool->ring_size)
+            pthread_cond_wait(&pool->space, &pool->lock);
+        if (pool->stop || pool->end) {
+            pthread_mutex_unlock(&pool->lock);
+            pthread_mutex_unlock(&pool->read_lock);
+            break;
+        }
+        issue_chunk *chunk = &pool->ring[pool->filled % pool->ring_size];
+        chunk->done = false;
+        pthread_mutex_unlock(&pool->lock);
+        chunk->failed = issue_chunk_fill(pool, chunk, &chunk->err) != VB_OK;
+        chunk->good = chunk->count;
+        pthread_mutex_lock(&pool->lock);
+        if (chunk->failed || chunk->count < ISSUE_CHUNK_ROWS)
+            pool->end = true;
+        if (chunk->count || chunk->failed)
+            pool->filled++;
+        pthread_cond_broadcast(&pool->done); /* the main thread may be waiting for the end */
+        pthread_mutex_unlock(&pool->lock);
+        pthread_mutex_unlock(&pool->read_lock);
+
+        /* Then sign it, beside the other workers. */
+        for (size_t i = 0; i < chunk->good; i++)
+            if (issue_item_sign(pool->batch, &worker->signer, &chunk->items[i], &chunk->err) != VB_OK) {
+                chunk->good = i;
+                chunk->failed = true;
+                break;
+            }
+        pthread_mutex_lock(&pool->lock);
+        chunk->done = true;
+        pthread_cond_broadcast(&pool->done);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return NULL;
+}
+
+static long issue_worker_count(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > ISSUE_MAX_WORKERS ? ISSUE_MAX_WORKERS : cores;
+}
+
+/* Stops and joins the workers (each finishes the chunk in its hands), frees everything. */
+static void issue_pool_close(issue_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->stop = true;
+    pthread_cond_broadcast(&pool->space);
+    pthread_mutex_unlock(&pool->lock);
+    for (size_t i = 0; i < pool->worker_count; i++) {
+        if (pool->workers[i].started)
+            pthread_join(pool->workers[i].thread, NULL);
+        if (pool->workers[i].signer.context)
+            vb_cose_signer_free(&pool->workers[i].signer);
+    }
+    if (pool->ring) {
+        explicit_bzero(pool->ring, pool->ring_size * sizeof *pool->ring); /* identification numbers */
+        free(pool->ring);
+    }
+    pthread_cond_destroy(&pool->space);
+    pthread_cond_destroy(&pool->done);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_mutex_destroy(&pool->read_lock);
+}
+
+static vb_status issue_pool_open(issue_pool *pool, issue_batch *b, vb_roster_reader *reader, vb_error *err)
+{
+    memset(pool, 0, sizeof *pool);
+    pool->batch = b;
+    pool->reader = reader;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_mutex_init(&pool->read_lock, NULL);
+    pthread_cond_init(&pool->space, NULL);
+    pthread_cond_init(&pool->done, NULL);
+    vb_status s = vb_register_next_record_id(b->reg, &pool->next_record_id, err);
+    if (s == VB_OK)
+        s = vb_register_next_register_number(b->reg, b->options.type, b->register_year, &pool->next_number, err);
+    if (s != VB_OK)
+        return s;
+    pool->worker_count = (size_t)issue_worker_count();
+    pool->ring_size = 2 * pool->worker_count + 2; /* each worker's chunk and the next, one being written */
+    if (!(pool->ring = calloc(pool->ring_size, sizeof *pool->ring)))
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < pool->worker_count; i++) {
+        issue_worker *worker = &pool->workers[i];
+        worker->pool = pool;
+        if ((s = vb_cose_signer_init(&worker->signer, b->signer.key, b->signer.kid, err)) != VB_OK)
+            return s;
+    }
+    for (size_t i = 0; i < pool->worker_count; i++) {
+        issue_worker *worker = &pool->workers[i];
+        int rc = pthread_create(&worker->thread, NULL, issue_worker_main, worker);
+        if (rc != 0)
+            return vb_fail(err, VB_ERR_NOMEM, "cannot start a signing thread: %s", strerror(rc));
+        worker->started = true;
+    }
+    return VB_OK;
+}
+
+/* The main thread's share of one graduate, in roster order, inside the transaction: checks
+ * under the write lock, then the register and the manifest. */
+static vb_status issue_item_write(issue_batch *b, const issue_item *item, vb_error *err)
+{
+    const issue_options *o = &b->options;
+    const vb_roster_row *row = &item->row;
+    const vb_credential *credential = &item->credential;
+    vb_register_match match;
+    bool found = false, taken;
+    uint64_t sequence;
+    vb_status s;
+
     /* Checked in pass one; checked again under the write lock if anything was written since. */
-    found = false;
     if (b->recheck && (s = vb_register_find_graduate(b->reg, row->personal_id, o->type, row->program_code, row->name,
                                                      row->birth_date, &match, &found, err)) != VB_OK)
         return s;
@@ -483,56 +700,62 @@ static vb_status issue_row(issue_batch *b, const vb_roster_row *row, vb_error *e
                        "%s:%llu: this graduate's credential entered the register while the batch was being "
                        "checked (serial %s); nothing was issued",
                        o->roster, (unsigned long long)row->line, match.serial);
-    if ((s = vb_register_next_record_id(b->reg, &record_id, err)) != VB_OK ||
-        (s = vb_register_next_register_number(b->reg, o->type, b->register_year, &number, err)) != VB_OK)
-        return s;
-    credential.record_id_length = vb_register_record_id_bytes(record_id, credential.record_id);
-    credential.register_number = number;
-    credential.register_year = (uint16_t)b->register_year;
-    credential.signed_at = (int64_t)time(NULL);
-    if (!issuer_expand_serial(b->pattern, b->school_code, (unsigned)b->register_year, number, credential.serial,
-                              sizeof credential.serial))
-        return vb_fail(err, VB_ERR_ARGUMENT, "the register's serial pattern '%s' is malformed or too long", b->pattern);
-    if ((s = vb_register_serial_taken(b->reg, credential.serial, &taken, err)) != VB_OK)
+    if ((s = vb_register_serial_taken(b->reg, credential->serial, &taken, err)) != VB_OK)
         return s;
     if (taken)
         return vb_fail(err, VB_ERR_REGISTER_REFUSED,
                        "serial %s is already in the register: the pattern '%s' repeats serials (add {YYYY} to it); "
                        "nothing was issued",
-                       credential.serial, b->pattern);
-    if ((s = vb_record_sign(&b->signer, &credential, record, sizeof record, &record_length, err)) != VB_OK)
-        return vb_fail(err, s, "%s:%llu: %s", o->roster, (unsigned long long)row->line, err->message);
-
-    vb_register_append append = {&credential, record, record_length, 0, row->personal_id, row->decision_number,
-                                 row->has_decision_date, row->decision_date, 0, b->batch_id, b->actor, b->now};
+                       credential->serial, b->pattern);
+    vb_register_append append = {credential, item->record, item->record_length, 0, row->personal_id,
+                                 row->decision_number, row->has_decision_date, row->decision_date, 0, b->batch_id,
+                                 b->actor, b->now};
     if ((s = vb_register_append_record(b->reg, &append, &sequence, err)) != VB_OK)
         return s;
-
-    if ((s = issuer_link(b->base_url, record, record_length, link, sizeof link, err)) != VB_OK)
-        return s;
-    char stem[VB_TEXT_FIELD], png[4096], svg[4096];
-    int version = 0;
-    issuer_file_stem(credential.serial, stem, sizeof stem);
-    snprintf(png, sizeof png, "%s/" PENDING_PREFIX "%s-%s.png", o->out, b->token_hex, stem);
-    snprintf(svg, sizeof svg, "%s/" PENDING_PREFIX "%s-%s.svg", o->out, b->token_hex, stem);
-    if (o->png || o->svg) {
-        if ((s = issuer_write_pictures(link, b->level, o->png ? png : NULL, o->svg ? svg : NULL, false, &version,
-                                       err)) != VB_OK)
-            return s;
-    } /* else no symbol is built (mask selection is most of the cost): qr_version 0 in the manifest */
-    issuer_manifest_line(b->manifest, &credential, record_length, version, link);
-    issuer_stats_add(&b->stats, record_length, version);
+    issuer_manifest_line(b->manifest, credential, item->record_length, item->version, item->link);
+    issuer_stats_add(&b->stats, item->record_length, item->version);
     if (b->stats.count == 1) {
-        b->first_record = record_id;
-        b->first_number = number;
+        b->first_record = item->record_id;
+        b->first_number = item->number;
         b->first_sequence = sequence;
-        snprintf(b->first_serial, sizeof b->first_serial, "%s", credential.serial);
+        snprintf(b->first_serial, sizeof b->first_serial, "%s", credential->serial);
     }
-    b->last_record = record_id;
-    b->last_number = number;
+    b->last_record = item->record_id;
+    b->last_number = item->number;
     b->last_sequence = sequence;
-    snprintf(b->last_serial, sizeof b->last_serial, "%s", credential.serial);
+    snprintf(b->last_serial, sizeof b->last_serial, "%s", credential->serial);
     return VB_OK;
+}
+
+/* Pass two's rows: returns the first failure, with every worker stopped. */
+static vb_status issue_rows(issue_batch *b, vb_roster_reader *reader, issuer_progress *progress, vb_error *err)
+{
+    issue_pool pool;
+    vb_status s = issue_pool_open(&pool, b, reader, err);
+    while (s == VB_OK) {
+        /* The oldest chunk, once signed, goes into the register: roster order. */
+        pthread_mutex_lock(&pool.lock);
+        issue_chunk *chunk = &pool.ring[pool.retired % pool.ring_size];
+        while (!(pool.retired < pool.filled && chunk->done) && !(pool.end && pool.retired == pool.filled))
+            pthread_cond_wait(&pool.done, &pool.lock);
+        bool finished = pool.retired == pool.filled;
+        pthread_mutex_unlock(&pool.lock);
+        if (finished)
+            break;
+        for (size_t i = 0; s == VB_OK && i < chunk->good; i++)
+            s = issue_item_write(b, &chunk->items[i], err);
+        if (s == VB_OK && chunk->failed) {
+            *err = chunk->err;
+            s = err->code != VB_OK ? err->code : VB_ERR_IO;
+        }
+        pthread_mutex_lock(&pool.lock);
+        pool.retired++;
+        pthread_cond_broadcast(&pool.space);
+        pthread_mutex_unlock(&pool.lock);
+        issuer_progress_update(progress, b->stats.count);
+    }
+    issue_pool_close(&pool);
+    return s;
 }
 
 static bool parse_token(const char *hex, uint8_t token[TOKEN_BYTES])
@@ -680,15 +903,13 @@ static int issue_batch_run(issue_batch *b, long long rows, int folder, vb_error 
 
     vb_roster_options roster_options;
     vb_roster_reader *reader = NULL;
-    vb_roster_row *row = malloc(sizeof *row);
     issuer_progress progress;
-    bool has_row = true;
     vb_log_checkpoint checkpoint;
     b->now = (int64_t)time(NULL);
     vb_register_batch batch = {o->roster, roster_digest, o->type, o->issue_date, (uint64_t)rows, b->token, b->actor,
                                b->now};
 
-    s = row ? vb_register_begin(b->reg, err) : vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    s = vb_register_begin(b->reg, err);
     uint64_t events_now = 0;
     if (s == VB_OK && (s = vb_register_event_count(b->reg, &events_now, err)) == VB_OK)
         b->recheck = events_now != b->checked_at;
@@ -701,20 +922,10 @@ static int issue_batch_run(issue_batch *b, long long rows, int folder, vb_error 
     if (s == VB_OK)
         s = vb_roster_open(o->roster, &roster_options, &reader, err);
     issuer_progress_start(&progress, "issuing", (uint64_t)rows);
-    while (s == VB_OK && (s = vb_roster_next(reader, row, &has_row, err)) == VB_OK && has_row) {
-        if (row->problem_count) {
-            s = vb_fail(err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued", o->roster);
-            break;
-        }
-        if ((s = issue_row(b, row, err)) != VB_OK)
-            break;
-        issuer_progress_update(&progress, b->stats.count);
-    }
+    if (s == VB_OK)
+        s = issue_rows(b, reader, &progress, err);
     issuer_progress_finish(&progress);
     vb_roster_close(reader);
-    if (row)
-        explicit_bzero(row, sizeof *row);
-    free(row);
     if (s == VB_OK && b->stats.count != (uint64_t)rows)
         s = vb_fail(err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued", o->roster);
     if (s == VB_OK)

@@ -524,10 +524,12 @@ static vb_status register_configure(sqlite3 *db, const char *path, vb_error *err
     if (!wal)
         return vb_fail(err, VB_ERR_REGISTER, "%s: cannot switch the register to write-ahead logging", path);
     s = register_exec(db, path, "PRAGMA synchronous = FULL", err);
-    /* A batch writes every page it touches within one transaction; a page cache of 32 MiB
-     * (a ceiling, not an allocation) keeps them from spilling into the WAL more than once. */
+    /* A batch writes every page it touches within one transaction. Its inserts touch the right
+     * edge of the tables and a few index pages at random, so 8 MiB of page cache (a ceiling)
+     * holds what is hot: a batch of 100,000 rows issues as fast as with 32 MiB, and the memory
+     * of `issue` no longer grows with the roster (the rest spills into the WAL before the commit). */
     if (s == VB_OK)
-        s = register_exec(db, path, "PRAGMA cache_size = -32768", err);
+        s = register_exec(db, path, "PRAGMA cache_size = -8192", err);
     /* Each insert may be aborted by a trigger, so SQLite keeps a statement journal for it: in
      * memory, not in a temporary file (which cost 20 page writes per record). */
     if (s == VB_OK)
