@@ -7,19 +7,28 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Appends to a fixed buffer, cutting at its end; *used never passes out_size - 1. */
+static void append_va(char *out, size_t out_size, size_t *used, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void append_va(char *out, size_t out_size, size_t *used, const char *fmt, va_list ap)
+{
+    if (*used >= out_size)
+        return;
+    int n = vsnprintf(out + *used, out_size - *used, fmt, ap);
+    if (n > 0)
+        *used += (size_t)n < out_size - *used ? (size_t)n : out_size - *used - 1;
+}
+
 static void append(char *out, size_t out_size, size_t *used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void append(char *out, size_t out_size, size_t *used, const char *fmt, ...)
 {
-    if (*used >= out_size)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(out + *used, out_size - *used, fmt, ap);
+    append_va(out, out_size, used, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        *used += (size_t)n < out_size - *used ? (size_t)n : out_size - *used - 1;
 }
 
 /* One "label: value" line. The label is padded in characters, not bytes ("%-22s" would count
@@ -35,14 +44,10 @@ static void field(char *out, size_t out_size, size_t *used, bool english, const 
     for (const char *p = label; *p; p++)
         characters += ((unsigned char)*p & 0xc0) != 0x80;
     append(out, out_size, used, "%s%*s", label, characters < 22 ? (int)(22 - characters) : 1, "");
-    if (*used >= out_size)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(out + *used, out_size - *used, fmt, ap);
+    append_va(out, out_size, used, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        *used += (size_t)n < out_size - *used ? (size_t)n : out_size - *used - 1;
     append(out, out_size, used, "\n");
 }
 
