@@ -1,7 +1,9 @@
 #!/bin/sh
 # `make run`: the whole flow on embedded defaults, in ./demo (recreated each run):
-# an authority, a school with a certified key, a trust list, a generated roster, signed
-# records with their QR codes, one QR drawn on the terminal, and every record verified offline.
+# an authority, a school with a certified key, a trust list with the program catalog, a
+# generated roster issued into the school's register (SQLite), QR codes and a PDF, one QR drawn
+# on the terminal, a revocation published in the signed status list, every record verified
+# offline, and the public verifier started on loopback and asked over HTTP.
 # The passphrase below protects throw-away demo keys only.
 set -eu
 BUILD=${1:-build}
@@ -37,18 +39,53 @@ step "4b. The authority publishes the program catalog in the trust list (records
 "$BIN/vanbang-issue" programs --roster roster.csv > programs.csv
 "$BIN/vanbang-keys" trust-programs --authority authority --list trust.cbor --catalog programs.csv
 
-step "5. Sign one record per graduate; QR codes as PNG and SVG"
-"$BIN/vanbang-issue" sign --roster roster.csv --key school/school.key --cert school/school.crt \
-    --base-url "$BASE_URL" --place "Hà Nội" --issue-date 30/06/2026 --out diplomas \
+step "5. The school's register (sổ gốc); the roster issued into it: numbered, signed, recorded"
+"$BIN/vanbang-issue" init --register school/register.db --cert school/school.crt \
+    --base-url "$BASE_URL" --place "Hà Nội"
+"$BIN/vanbang-issue" issue --register school/register.db --roster roster.csv \
+    --key school/school.key --cert school/school.crt --issue-date 30/06/2026 --out diplomas \
     --trust trust.cbor --anchor authority/authority.crt
 
-step "6. The first diploma's QR code (scan it from the screen)"
+step "6. The first diploma's QR code (scan it from the screen), and the batch as a PDF"
 link=$(sed -n 2p diplomas/manifest.csv | awk -F, '{print $NF}')
 "$BIN/vanbang-issue" qr "$link"
+"$BIN/vanbang-issue" print --manifest diplomas/manifest.csv --template "$ROOT/templates/college.tpl" \
+    --mode full --out diplomas/diplomas.pdf --trust trust.cbor --anchor authority/authority.crt
 
-step "7. Verify every issued record offline against the trust list"
+step "7. A decision revokes the second diploma; the school publishes its status list"
+second=$(sed -n 3p diplomas/manifest.csv | cut -d, -f3)
+"$BIN/vanbang-issue" revoke "$second" --register school/register.db --reason issuer-error \
+    --decision 17/QĐ-CĐN --key school/school.key --cert school/school.crt
+"$BIN/vanbang-issue" status export --register school/register.db --key school/school.key \
+    --cert school/school.crt --out status.cbor
+"$BIN/vanbang-issue" log verify --register school/register.db --cert school/school.crt
+
+step "8. Verify every issued record offline against the trust list and the status list"
 tail -n +2 diplomas/manifest.csv | awk -F, '{print $NF}' |
-    "$BIN/vanbang-verifier" check --anchor authority/authority.crt --trust trust.cbor --quiet
-"$BIN/vanbang-verifier" check --anchor authority/authority.crt --trust trust.cbor "$link"
+    "$BIN/vanbang-verifier" check --anchor authority/authority.crt --trust trust.cbor \
+        --status status.cbor --quiet || true
+"$BIN/vanbang-verifier" check --anchor authority/authority.crt --trust trust.cbor --status status.cbor "$link"
 
-step "Done. Everything is in $DEMO: diplomas/*.png|svg, diplomas/manifest.csv, trust.cbor"
+step "9. The public verifier on loopback: what a phone camera opens"
+"$BIN/vanbang-verifier" serve --anchor authority/authority.crt --trust trust.cbor --status status.cbor \
+    --listen 127.0.0.1 --port 0 2>verifier.log &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+port=""
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' verifier.log | head -n 1)
+    [ -n "$port" ] && break
+    sleep 0.2
+done
+[ -n "$port" ] || { cat verifier.log; echo "demo: the verifier did not start" >&2; exit 1; }
+digits=${link##*/}
+echo "page: http://127.0.0.1:$port/V/$digits"
+if command -v curl >/dev/null 2>&1; then
+    curl -s "http://127.0.0.1:$port/api/v1/verify?record=$digits" | head -c 400; echo
+    second_digits=$(sed -n 3p diplomas/manifest.csv | awk -F, '{print $NF}'); second_digits=${second_digits##*/}
+    curl -s "http://127.0.0.1:$port/api/v1/verify?record=$second_digits" | grep -o '"verdict":"[a-z-]*"'
+fi
+kill $server 2>/dev/null; wait $server 2>/dev/null || true
+trap - EXIT
+
+step "Done. Everything is in $DEMO: school/register.db, diplomas/*.png|svg|pdf, manifest.csv, trust.cbor, status.cbor"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # test_make_run.sh — what `make run` does: scripts/demo.sh on this build, end to end. It writes
 # into $VB_ROOT/demo (recreating it, as `make run` does). Checks that the demo exits 0, draws a
-# QR code on the terminal, verifies every issued record as `ok`, and leaves one PNG and one SVG
-# per graduate in demo/diplomas; zbarimg, when installed, reads the first PNG as its link.
+# QR code on the terminal, verifies every issued record as `ok` but the second, which it revokes
+# (so `revoked`), leaves one PNG and one SVG per graduate and a PDF in demo/diplomas, proves its
+# register whole with `log verify`, and that the live verifier on loopback answers the first
+# record valid and the second revoked; zbarimg, when installed, reads the first PNG as its link.
 # Needs env VB_ROOT and VB_BUILD (set by scripts/run-tests.sh).
 set -u
 . "$VB_ROOT/tests/cli/lib.sh"
@@ -28,18 +30,29 @@ manifest="$demo/diplomas/manifest.csv"
 if [ -f "$manifest" ]; then
     rows=$(tail -n +2 "$manifest" | wc -l)
     [ "$rows" -ge 1 ] && pass "demo/diplomas/manifest.csv lists $rows records" || fail "the manifest is empty"
-    # Step 7: one "ok SERIAL line N" per record, then the full verdict of the first link.
-    sed -n '/^== 7\./,/^== Done/p' "$work/demo.out" >"$work/step7"
+    # Step 8: one "VERDICT SERIAL line N" per record, then the full verdict of the first link.
+    sed -n '/^== 8\./,/^== 9\./p' "$work/demo.out" >"$work/step7"
     verdicts=$(grep -cE '^[a-z-]+ [^ ]+ line [0-9]+$' "$work/step7")
     oks=$(grep -cE '^ok [^ ]+ line [0-9]+$' "$work/step7")
-    [ "$verdicts" -eq "$rows" ] && [ "$oks" -eq "$rows" ] && pass "all $rows records verified ok" ||
-        fail "step 7 printed $verdicts verdicts, $oks ok, for $rows records"
+    revoked=$(grep -cE '^revoked [^ ]+ line 2$' "$work/step7")
+    [ "$verdicts" -eq "$rows" ] && [ "$oks" -eq $((rows - 1)) ] && [ "$revoked" -eq 1 ] &&
+        pass "all $rows records verified: the revoked second one revoked, the others ok" ||
+        fail "step 8 printed $verdicts verdicts, $oks ok, $revoked revoked (line 2), for $rows records"
     tail -n +2 "$manifest" | cut -d, -f3 >"$work/serials"
-    grep -E '^ok [^ ]+ line [0-9]+$' "$work/step7" | cut -d' ' -f2 >"$work/verified-serials"
+    grep -E '^[a-z-]+ [^ ]+ line [0-9]+$' "$work/step7" | cut -d' ' -f2 >"$work/verified-serials"
     cmp -s "$work/serials" "$work/verified-serials" && pass "each record's serial was verified, in order" ||
         fail "verified serials differ from the manifest's"
     grep -q "HỢP LỆ" "$work/step7" && pass "the first link's full verdict is HỢP LỆ" ||
-        fail "no HỢP LỆ verdict in step 7"
+        fail "no HỢP LỆ verdict in step 8"
+    grep -q "^log verify: OK" "$work/demo.out" && pass "the register's log verifies" ||
+        fail "no 'log verify: OK' in the demo's output"
+    [ "$(head -c 5 "$demo/diplomas/diplomas.pdf" 2>/dev/null)" = "%PDF-" ] && pass "the batch is printed as a PDF" ||
+        fail "demo/diplomas/diplomas.pdf is missing or not a PDF"
+    sed -n '/^== 9\./,/^== Done/p' "$work/demo.out" >"$work/step9"
+    grep -q '^{"verdict":"valid"' "$work/step9" && pass "the live verifier answers the first record valid" ||
+        fail "the live verifier's answer for the first record is not valid"
+    grep -q '"verdict":"revoked"' "$work/step9" && pass "the live verifier answers the second record revoked" ||
+        fail "the live verifier does not answer the second record revoked"
     png=0; svg=0; broken=""
     for serial in $(cat "$work/serials"); do
         if [ "$(head -c 8 "$demo/diplomas/$serial.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
