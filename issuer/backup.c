@@ -19,13 +19,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-static int backup_usage(const char *verb, const char *message, const char *value)
-{
-    fprintf(stderr, ISSUER_PROGRAM " %s: %s%s%s%s. Try 'vanbang-issue %s --help'.\n", verb, message,
-            value ? " '" : "", value ? value : "", value ? "'" : "", verb);
-    return ISSUER_EXIT_USAGE;
-}
-
 static const char backup_help[] =
     "NAME\n"
     "    vanbang-issue backup — a consistent copy of the live register, with its checksum\n"
@@ -97,13 +90,13 @@ int issuer_backup(int argc, char **argv)
         case 'R': register_path = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(backup_help, stdout); return 0;
-        default: return backup_usage("backup", "unknown option", NULL);
+        default: return issuer_usage("backup", "unknown option", NULL);
         }
     }
     if (optind < argc)
-        return backup_usage("backup", "unexpected argument", argv[optind]);
+        return issuer_usage("backup", "unexpected argument", argv[optind]);
     if (!register_path || !out)
-        return backup_usage("backup", "--register and --out are required", NULL);
+        return issuer_usage("backup", "--register and --out are required", NULL);
 
     vb_error err = {0};
     char checksum_path[4096], line[4200], hex[65];
@@ -148,13 +141,13 @@ int issuer_restore(int argc, char **argv)
         case 'R': register_path = optarg; break;
         case 'F': force = true; break;
         case 'h': fputs(restore_help, stdout); return 0;
-        default: return backup_usage("restore", "unknown option", NULL);
+        default: return issuer_usage("restore", "unknown option", NULL);
         }
     }
     if (optind < argc)
-        return backup_usage("restore", "unexpected argument", argv[optind]);
+        return issuer_usage("restore", "unexpected argument", argv[optind]);
     if (!from || !register_path)
-        return backup_usage("restore", "--from and --register are required", NULL);
+        return issuer_usage("restore", "--from and --register are required", NULL);
 
     vb_error err = {0};
     char checksum_path[4096], hex[65];

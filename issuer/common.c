@@ -75,6 +75,13 @@ bool issuer_serial_pattern_valid(const char *pattern)
     return numbers == 1 && issuer_expand_serial(pattern, "CODE", 2026, 1, probe, sizeof probe);
 }
 
+int issuer_usage(const char *verb, const char *message, const char *value)
+{
+    fprintf(stderr, ISSUER_PROGRAM " %s: %s%s%s%s. Try 'vanbang-issue %s --help'.\n", verb, message,
+            value ? " '" : "", value ? value : "", value ? "'" : "", verb);
+    return ISSUER_EXIT_USAGE;
+}
+
 int issuer_report(const vb_error *err)
 {
     fprintf(stderr, ISSUER_PROGRAM ": %s\n", err->message);

@@ -50,6 +50,9 @@ bool issuer_expand_serial(const char *pattern, const char *school_code, unsigned
                           size_t out_size);
 /* True if a pattern expands and holds the register number exactly once. */
 bool issuer_serial_pattern_valid(const char *pattern);
+/* Prints "vanbang-issue VERB: message 'value'. Try …--help." and returns ISSUER_EXIT_USAGE;
+ * value may be NULL. */
+int issuer_usage(const char *verb, const char *message, const char *value);
 /* Prints the error, returns the exit status that fits its code. */
 int issuer_report(const vb_error *err);
 

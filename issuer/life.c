@@ -26,13 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int life_usage(const char *verb, const char *message, const char *value)
-{
-    fprintf(stderr, ISSUER_PROGRAM " %s: %s%s%s%s. Try 'vanbang-issue %s --help'.\n", verb, message,
-            value ? " '" : "", value ? value : "", value ? "'" : "", verb);
-    return ISSUER_EXIT_USAGE;
-}
-
 vb_status issuer_locate(vb_register *reg, const char *serial, uint64_t record_option, uint64_t *record_id,
                         vb_error *err)
 {
@@ -181,21 +174,21 @@ static int life_parse(const char *verb, const char *help, int argc, char **argv,
         case OPTION_REASON:
             if (strcmp(verb, "revoke") == 0 ? !(o->reason = vb_register_revoke_reason_parse(optarg))
                                             : !(o->reason = vb_register_correct_reason_parse(optarg)))
-                return life_usage(verb, "unknown --reason", optarg);
+                return issuer_usage(verb, "unknown --reason", optarg);
             break;
         case OPTION_DECISION: o->decision = optarg; break;
         case OPTION_DECISION_DATE:
             if (!vb_date_parse_dmy(optarg, &o->decision_date))
-                return life_usage(verb, "--decision-date needs a real date as dd/mm/yyyy, not", optarg);
+                return issuer_usage(verb, "--decision-date needs a real date as dd/mm/yyyy, not", optarg);
             o->has_decision_date = true;
             break;
         case OPTION_ISSUE_DATE:
             if (!vb_date_parse_dmy(optarg, &o->issue_date))
-                return life_usage(verb, "--issue-date needs a real date as dd/mm/yyyy, not", optarg);
+                return issuer_usage(verb, "--issue-date needs a real date as dd/mm/yyyy, not", optarg);
             break;
         case OPTION_RECORD:
             if (!issuer_parse_unsigned(optarg, INT64_MAX, &number) || number == 0)
-                return life_usage(verb, "--record needs a record id from 1, not", optarg);
+                return issuer_usage(verb, "--record needs a record id from 1, not", optarg);
             o->record = number;
             break;
         case OPTION_ACTOR: o->actor = optarg; break;
@@ -211,25 +204,25 @@ static int life_parse(const char *verb, const char *help, int argc, char **argv,
             o->png = strstr(optarg, "png") != NULL;
             o->svg = strstr(optarg, "svg") != NULL;
             if (!o->png && !o->svg && strcmp(optarg, "none") != 0)
-                return life_usage(verb, "--qr takes png, svg, png,svg or none, not", optarg);
+                return issuer_usage(verb, "--qr takes png, svg, png,svg or none, not", optarg);
             break;
         case OPTION_PASSPHRASE_FD:
             if (!issuer_parse_unsigned(optarg, 1023, &number))
-                return life_usage(verb, "--passphrase-fd needs a file descriptor number", NULL);
+                return issuer_usage(verb, "--passphrase-fd needs a file descriptor number", NULL);
             o->passphrase_fd = (int)number;
             break;
         case OPTION_PASSPHRASE:
-            return life_usage(verb, "passphrases are never taken from the command line; use --passphrase-fd N or "
+            return issuer_usage(verb, "passphrases are never taken from the command line; use --passphrase-fd N or "
                                     "VANBANG_PASSPHRASE",
                               NULL);
         case OPTION_HELP: fputs(help, stdout); return -1;
-        default: return life_usage(verb, "unknown option", NULL);
+        default: return issuer_usage(verb, "unknown option", NULL);
         }
     }
     if (!o->register_path)
-        return life_usage(verb, "--register is required", NULL);
+        return issuer_usage(verb, "--register is required", NULL);
     if (!o->trust != !o->anchor)
-        return life_usage(verb, "--trust and --anchor go together", NULL);
+        return issuer_usage(verb, "--trust and --anchor go together", NULL);
     return 0;
 }
 
@@ -241,18 +234,18 @@ int issuer_revoke(int argc, char **argv)
     if ((status = life_parse("revoke", revoke_help, argc, argv, &o, &operands)) != 0)
         return status < 0 ? 0 : status;
     if (operands > 2)
-        return life_usage("revoke", "one serial at a time; unexpected", argv[2]);
+        return issuer_usage("revoke", "one serial at a time; unexpected", argv[2]);
     o.serial = operands == 2 ? argv[1] : NULL;
     if (!o.serial && !o.record)
-        return life_usage("revoke", "name the credential: SERIAL or --record ID", NULL);
+        return issuer_usage("revoke", "name the credential: SERIAL or --record ID", NULL);
     if (!o.reason)
-        return life_usage("revoke", "--reason is required (fraud, not-eligible, no-authority, altered, lent, "
+        return issuer_usage("revoke", "--reason is required (fraud, not-eligible, no-authority, altered, lent, "
                                     "issuer-error)",
                           NULL);
     if (!o.decision || !o.decision[0])
-        return life_usage("revoke", "--decision NUMBER is required: a revocation follows a decision", NULL);
+        return issuer_usage("revoke", "--decision NUMBER is required: a revocation follows a decision", NULL);
     if (!o.key != !o.cert)
-        return life_usage("revoke", "--key and --cert go together", NULL);
+        return issuer_usage("revoke", "--key and --cert go together", NULL);
 
     vb_register *reg;
     vb_register_record *record = malloc(sizeof *record);
@@ -382,12 +375,12 @@ static int apply_field(const char *operand, vb_credential *c, char personal_id[1
 {
     const char *equals = strchr(operand, '=');
     if (!equals)
-        return life_usage("correct", "a correction is FIELD=VALUE, not", operand);
+        return issuer_usage("correct", "a correction is FIELD=VALUE, not", operand);
     size_t name_length = (size_t)(equals - operand);
     const char *value = equals + 1;
     char field[32];
     if (name_length >= sizeof field)
-        return life_usage("correct", "unknown field in", operand);
+        return issuer_usage("correct", "unknown field in", operand);
     snprintf(field, sizeof field, "%.*s", (int)name_length, operand);
     *changed = true;
     if (strcmp(field, "name") == 0 || strcmp(field, "program_name") == 0) {
@@ -395,7 +388,7 @@ static int apply_field(const char *operand, vb_credential *c, char personal_id[1
         size_t o = 0;
         bool space = false;
         if (!vb_text_to_nfc(value, strlen(value), nfc, sizeof nfc))
-            return life_usage("correct", "not UTF-8 or too long:", field);
+            return issuer_usage("correct", "not UTF-8 or too long:", field);
         for (const char *p = nfc; *p && o + 2 < sizeof collapsed; p++) {
             if (*p == ' ' || *p == '\t') {
                 space = o > 0;
@@ -408,50 +401,50 @@ static int apply_field(const char *operand, vb_credential *c, char personal_id[1
         }
         collapsed[o] = '\0';
         if (!collapsed[0])
-            return life_usage("correct", "an empty value for", field);
+            return issuer_usage("correct", "an empty value for", field);
         char *target = strcmp(field, "name") == 0 ? c->name : c->program_name;
         snprintf(target, VB_TEXT_FIELD, "%s", collapsed);
     } else if (strcmp(field, "birth_date") == 0) {
         if (!vb_date_parse_dmy(value, &c->birth_date))
-            return life_usage("correct", "birth_date needs a real date as dd/mm/yyyy, not", value);
+            return issuer_usage("correct", "birth_date needs a real date as dd/mm/yyyy, not", value);
     } else if (strcmp(field, "gender") == 0) {
         if (strcmp(value, "none") == 0)
             c->gender = VB_GENDER_NONE;
         else if (!(c->gender = vb_gender_parse(value)))
-            return life_usage("correct", "gender is Nam or Nữ (or none), not", value);
+            return issuer_usage("correct", "gender is Nam or Nữ (or none), not", value);
     } else if (strcmp(field, "classification") == 0) {
         if (strcmp(value, "none") == 0)
             c->classification = VB_CLASS_NONE;
         else if (!(c->classification = vb_classification_parse(value)))
-            return life_usage("correct", "classification is Xuất sắc, Giỏi, Khá, Trung bình khá, Trung bình or none, "
+            return issuer_usage("correct", "classification is Xuất sắc, Giỏi, Khá, Trung bình khá, Trung bình or none, "
                                          "not",
                               value);
     } else if (strcmp(field, "training_mode") == 0) {
         if (strcmp(value, "none") == 0)
             c->training_mode = VB_MODE_NONE;
         else if (!(c->training_mode = vb_training_mode_parse(value)))
-            return life_usage("correct", "unknown training_mode", value);
+            return issuer_usage("correct", "unknown training_mode", value);
     } else if (strcmp(field, "program_code") == 0) {
         snprintf(c->program_code, sizeof c->program_code, "%s", value);
         if (strlen(value) >= sizeof c->program_code)
-            return life_usage("correct", "program_code is too long:", value);
+            return issuer_usage("correct", "program_code is too long:", value);
     } else if (strcmp(field, "high_quality") == 0) {
         if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-            return life_usage("correct", "high_quality is yes or no, not", value);
+            return issuer_usage("correct", "high_quality is yes or no, not", value);
         c->high_quality = strcmp(value, "yes") == 0;
     } else if (strcmp(field, "personal_id") == 0) {
         if (strcmp(value, "-") != 0)
-            return life_usage("correct", "give the personal identification number on standard input (personal_id=-): "
+            return issuer_usage("correct", "give the personal identification number on standard input (personal_id=-): "
                                          "on the command line it would stay in the shell history",
                               NULL);
         char line[64];
         if (!fgets(line, sizeof line, stdin))
-            return life_usage("correct", "personal_id=- found nothing on standard input", NULL);
+            return issuer_usage("correct", "personal_id=- found nothing on standard input", NULL);
         line[strcspn(line, "\r\n")] = '\0';
         snprintf(personal_id, 16, "%.13s", line);
         explicit_bzero(line, sizeof line);
     } else {
-        return life_usage("correct", "unknown field (name, birth_date, gender, program_code, program_name, "
+        return issuer_usage("correct", "unknown field (name, birth_date, gender, program_code, program_name, "
                                      "classification, training_mode, high_quality, personal_id)",
                           field);
     }
@@ -491,20 +484,20 @@ static int derive(int kind, int argc, char **argv)
         first_field = 2;
     }
     if (!o.serial && !o.record)
-        return life_usage(verb, "name the credential: SERIAL or --record ID", NULL);
+        return issuer_usage(verb, "name the credential: SERIAL or --record ID", NULL);
     if (kind == VB_KIND_COPY && operands > first_field)
-        return life_usage(verb, "unexpected argument", argv[first_field]);
+        return issuer_usage(verb, "unexpected argument", argv[first_field]);
     if (kind == VB_KIND_CORRECTION && operands == first_field)
-        return life_usage(verb, "say what to correct: FIELD=VALUE ...", NULL);
+        return issuer_usage(verb, "say what to correct: FIELD=VALUE ...", NULL);
     if (kind == VB_KIND_CORRECTION && (!o.decision || !o.decision[0]))
-        return life_usage(verb, "--decision NUMBER is required: a correction follows a decision", NULL);
+        return issuer_usage(verb, "--decision NUMBER is required: a correction follows a decision", NULL);
     if (kind == VB_KIND_COPY && (o.decision || o.reason))
-        return life_usage(verb, "a copy from the register takes no --decision or --reason", NULL);
+        return issuer_usage(verb, "a copy from the register takes no --decision or --reason", NULL);
     if (!o.key || !o.cert || !o.out)
-        return life_usage(verb, "--key, --cert and --out are required", NULL);
+        return issuer_usage(verb, "--key, --cert and --out are required", NULL);
     QRecLevel level;
     if (vb_qr_level_from_name(o.ecc, &level, &err) != VB_OK)
-        return life_usage(verb, "--ecc takes L, M, Q or H, not", o.ecc);
+        return issuer_usage(verb, "--ecc takes L, M, Q or H, not", o.ecc);
 
     vb_register *reg;
     vb_register_record *current = malloc(sizeof *current);

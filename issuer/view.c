@@ -18,13 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static int view_usage(const char *verb, const char *message, const char *value)
-{
-    fprintf(stderr, ISSUER_PROGRAM " %s: %s%s%s%s. Try 'vanbang-issue %s --help'.\n", verb, message,
-            value ? " '" : "", value ? value : "", value ? "'" : "", verb);
-    return ISSUER_EXIT_USAGE;
-}
-
 static const char *kind_word(int kind)
 {
     return kind == VB_KIND_CORRECTION ? "correction" : kind == VB_KIND_COPY ? "copy" : "original";
@@ -160,20 +153,20 @@ int issuer_show(int argc, char **argv)
         case 'E': show.english = true; break;
         case 'i':
             if (!issuer_parse_unsigned(optarg, INT64_MAX, &record_option) || record_option == 0)
-                return view_usage("show", "--record needs a record id from 1, not", optarg);
+                return issuer_usage("show", "--record needs a record id from 1, not", optarg);
             break;
         case 'h': fputs(show_help, stdout); return 0;
-        default: return view_usage("show", "unknown option", NULL);
+        default: return issuer_usage("show", "unknown option", NULL);
         }
     }
     if (optind < argc)
         serial = argv[optind++];
     if (optind < argc)
-        return view_usage("show", "unexpected argument", argv[optind]);
+        return issuer_usage("show", "unexpected argument", argv[optind]);
     if (!register_path)
-        return view_usage("show", "--register is required", NULL);
+        return issuer_usage("show", "--register is required", NULL);
     if (!serial && !record_option)
-        return view_usage("show", "name the credential: SERIAL or --record ID", NULL);
+        return issuer_usage("show", "name the credential: SERIAL or --record ID", NULL);
 
     vb_register *reg;
     vb_error err = {0};
@@ -288,23 +281,23 @@ int issuer_search(int argc, char **argv)
         case 's': query.serial = optarg; break;
         case 'd':
             if (!vb_date_parse_dmy(optarg, &query.birth_date))
-                return view_usage("search", "--birth-date needs a real date as dd/mm/yyyy, not", optarg);
+                return issuer_usage("search", "--birth-date needs a real date as dd/mm/yyyy, not", optarg);
             query.has_birth_date = true;
             break;
         case 'h': fputs(search_help, stdout); return 0;
-        default: return view_usage("search", "unknown option", NULL);
+        default: return issuer_usage("search", "unknown option", NULL);
         }
     }
     if (optind < argc)
-        return view_usage("search", "unexpected argument", argv[optind]);
+        return issuer_usage("search", "unexpected argument", argv[optind]);
     if (!register_path)
-        return view_usage("search", "--register is required", NULL);
+        return issuer_usage("search", "--register is required", NULL);
     if (!query.name && !query.serial && !query.has_birth_date)
-        return view_usage("search", "give --name, --serial or --birth-date", NULL);
+        return issuer_usage("search", "give --name, --serial or --birth-date", NULL);
     if (query.name) {
         char folded[VB_TEXT_FIELD * 2];
         if (!vb_register_fold_name(query.name, folded, sizeof folded) || !folded[0])
-            return view_usage("search", "--name needs letters", NULL);
+            return issuer_usage("search", "--name needs letters", NULL);
     }
 
     vb_register *reg;
@@ -450,13 +443,13 @@ int issuer_export(int argc, char **argv)
         case 'R': register_path = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(export_help, stdout); return 0;
-        default: return view_usage("export", "unknown option", NULL);
+        default: return issuer_usage("export", "unknown option", NULL);
         }
     }
     if (optind < argc)
-        return view_usage("export", "unexpected argument", argv[optind]);
+        return issuer_usage("export", "unexpected argument", argv[optind]);
     if (!register_path || !out)
-        return view_usage("export", "--register and --out are required", NULL);
+        return issuer_usage("export", "--register and --out are required", NULL);
     export_context e = {NULL, 0};
     vb_error err = {0};
     vb_status s = vb_register_open(register_path, &e.reg, &err);
