@@ -700,18 +700,21 @@ static vb_status issue_item_write(issue_batch *b, const issue_item *item, vb_err
                        "%s:%llu: this graduate's credential entered the register while the batch was being "
                        "checked (serial %s); nothing was issued",
                        o->roster, (unsigned long long)row->line, match.serial);
-    if ((s = vb_register_serial_taken(b->reg, credential->serial, &taken, err)) != VB_OK)
-        return s;
-    if (taken)
-        return vb_fail(err, VB_ERR_REGISTER_REFUSED,
-                       "serial %s is already in the register: the pattern '%s' repeats serials (add {YYYY} to it); "
-                       "nothing was issued",
-                       credential->serial, b->pattern);
     vb_register_append append = {credential, item->record, item->record_length, 0, row->personal_id,
                                  row->decision_number, row->has_decision_date, row->decision_date, 0, b->batch_id,
                                  b->actor, b->now};
-    if ((s = vb_register_append_record(b->reg, &append, &sequence, err)) != VB_OK)
+    /* A serial already in the register is refused by its unique index, which leaves nothing of the
+     * row; only then is it looked up, for the message (not a query per row). */
+    if ((s = vb_register_append_record(b->reg, &append, &sequence, err)) != VB_OK) {
+        vb_error ignored;
+        if (s == VB_ERR_REGISTER_REFUSED &&
+            vb_register_serial_taken(b->reg, credential->serial, &taken, &ignored) == VB_OK && taken)
+            return vb_fail(err, VB_ERR_REGISTER_REFUSED,
+                           "serial %s is already in the register: the pattern '%s' repeats serials (add {YYYY} to "
+                           "it); nothing was issued",
+                           credential->serial, b->pattern);
         return s;
+    }
     issuer_manifest_line(b->manifest, credential, item->record_length, item->version, item->link);
     issuer_stats_add(&b->stats, item->record_length, item->version);
     if (b->stats.count == 1) {

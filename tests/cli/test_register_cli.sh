@@ -80,7 +80,7 @@ run 0 "init" "$issue" init --register register.db --cert school/school.crt \
     --serial-pattern 'college=CD{YYYY}{N:5}' --base-url "$base_url" --place "Hà Nội"
 same "$(stat -c %a register.db)" 600 "the register is mode 600"
 same "$(q 'PRAGMA journal_mode')" wal "the register uses write-ahead logging"
-same "$(q 'PRAGMA user_version')" 1 "schema version 1"
+same "$(q 'PRAGMA user_version')" 2 "schema version 2"
 same "$(q 'SELECT code FROM school')" CDNHN01 "the school code comes from the certificate"
 run 2 "init over an existing register is refused" "$issue" init --register register.db --cert school/school.crt
 contains err "never overwritten" "init says a register is never overwritten"

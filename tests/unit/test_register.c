@@ -92,6 +92,22 @@ static void refused(vb_register *reg, const char *sql, const char *expected)
     sqlite3_free(message);
 }
 
+/* Runs sql inside a write transaction of the register: the commit must refuse it with a message
+ * containing `expected`, and leave nothing of it. */
+static void refused_at_commit(vb_register *reg, const char *sql, const char *expected)
+{
+    vb_error err = {0};
+    char *message = NULL;
+    assert_int_equal(vb_register_begin(reg, &err), VB_OK);
+    if (sqlite3_exec(vb_register_db(reg), sql, NULL, NULL, &message) != SQLITE_OK)
+        fail_msg("'%s' failed at once with '%s'", sql, message ? message : "(none)");
+    if (vb_register_commit(reg, &err) == VB_OK)
+        fail_msg("'%s' was committed", sql);
+    if (err.code != VB_ERR_REGISTER_REFUSED || !strstr(err.message, expected))
+        fail_msg("'%s' failed with '%s', not '%s'", sql, err.message, expected);
+    assert_true(sqlite3_get_autocommit(vb_register_db(reg)));
+}
+
 /* A credential as the issuer fills it, with stand-in fields. */
 static void make_credential(vb_credential *c, uint64_t record_id, int type, int year, uint32_t number,
                             const char *name, int32_t birth_date)
@@ -261,36 +277,39 @@ static void test_refuses_other_files(void **state)
     assert_int_equal(sqlite3_exec(vb_register_db(f->reg), "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(vb_register_open(f->path, &reg, &err), VB_ERR_REGISTER);
     assert_non_null(strstr(err.message, "newer"));
-    assert_int_equal(sqlite3_exec(vb_register_db(f->reg), "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", VB_REGISTER_SCHEMA_VERSION);
+    assert_int_equal(sqlite3_exec(vb_register_db(f->reg), pragma, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(vb_register_open(f->path, &reg, &err), VB_OK);
     vb_register_close(reg);
 }
 
 /* An older register goes through every later step in one transaction; a failing step leaves it
- * exactly as it was. Version 2 and 3 here are test steps: the mechanism is what is tested. */
+ * exactly as it was. Versions 3 and 4 here are test steps: the mechanism is what is tested. */
 static void test_migrations(void **state)
 {
     fixture *f = *state;
     size_t count;
     const char *const *real = vb_register_migrations(&count);
     assert_int_equal(count, VB_REGISTER_SCHEMA_VERSION);
-    const char *steps[4] = {real[0], "ALTER TABLE credentials ADD COLUMN note TEXT;"
-                                     "CREATE TABLE notes (record_id INTEGER REFERENCES credentials (record_id));",
-                            "CREATE TABLE v3_table (x); SELECT no_such_function();", NULL};
+    assert_int_equal(count, 2);
+    const char *steps[5] = {real[0], real[1], "ALTER TABLE credentials ADD COLUMN note TEXT;"
+                                              "CREATE TABLE notes (record_id INTEGER REFERENCES credentials (record_id));",
+                            "CREATE TABLE v4_table (x); SELECT no_such_function();", NULL};
     vb_error err = {0};
     sqlite3 *db = vb_register_db(f->reg);
 
     issue_one(f->reg, add_batch(f->reg, 1, 1), VB_TYPE_COLLEGE, 2026, "Trần Đình Khải",
               vb_days_from_civil(1995, 11, 13), TEST_PERSONAL_ID);
-    assert_int_equal(vb_register_migrate(db, steps, 2, &err), VB_OK);
-    assert_int_equal(query_integer(f->reg, "PRAGMA user_version"), 2);
+    assert_int_equal(vb_register_migrate(db, steps, 3, &err), VB_OK);
+    assert_int_equal(query_integer(f->reg, "PRAGMA user_version"), 3);
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM pragma_table_info('credentials') WHERE name = 'note'"), 1);
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 1);
 
-    assert_int_not_equal(vb_register_migrate(db, steps, 3, &err), VB_OK);
-    assert_non_null(strstr(err.message, "schema version 3"));
-    assert_int_equal(query_integer(f->reg, "PRAGMA user_version"), 2);
-    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM sqlite_schema WHERE name = 'v3_table'"), 0);
+    assert_int_not_equal(vb_register_migrate(db, steps, 4, &err), VB_OK);
+    assert_non_null(strstr(err.message, "schema version 4"));
+    assert_int_equal(query_integer(f->reg, "PRAGMA user_version"), 3);
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM sqlite_schema WHERE name = 'v4_table'"), 0);
     assert_true(sqlite3_get_autocommit(db));
 
     /* From an empty file, all steps at once. */
@@ -298,17 +317,105 @@ static void test_migrations(void **state)
     sqlite3 *fresh;
     snprintf(path, sizeof path, "%s/fresh.db", f->directory);
     assert_int_equal(sqlite3_open(path, &fresh), SQLITE_OK);
-    assert_int_equal(vb_register_migrate(fresh, steps, 2, &err), VB_OK);
+    assert_int_equal(vb_register_migrate(fresh, steps, 3, &err), VB_OK);
     sqlite3_stmt *statement;
     assert_int_equal(sqlite3_prepare_v2(fresh, "PRAGMA user_version", -1, &statement, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(statement, 0), 2);
+    assert_int_equal(sqlite3_column_int(statement, 0), 3);
     sqlite3_finalize(statement);
     sqlite3_close(fresh);
 
-    /* This program refuses the version-2 register it does not know. */
+    /* This program refuses the version-3 register it does not know. */
     vb_register *reg;
     assert_int_equal(vb_register_open(f->path, &reg, &err), VB_ERR_REGISTER);
+}
+
+/* A version-1 register holding credentials (as the version-1 program wrote them, under its
+ * per-row triggers) opens as version 2: the row triggers and the two unused indexes are gone,
+ * UPDATE and DELETE still abort, and numbering, record ids and events go on from where they
+ * were, checked at commit. */
+static void test_migration_from_version_1(void **state)
+{
+    fixture *f = *state;
+    size_t count;
+    const char *const *real = vb_register_migrations(&count);
+    vb_error err = {0};
+    char path[400];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/v1.db", f->directory);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(vb_register_migrate(db, real, 1, &err), VB_OK);
+    /* What the version-1 program wrote for two graduates of one batch (its triggers moved the
+     * counter and checked the sequences). */
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO school VALUES (1, 'CDNHN01', 'Trường', 1782777600);"
+                     "INSERT INTO batches VALUES (1, zeroblob(16), 1782777600, 'registrar', 'roster.csv', NULL, 1,"
+                     " 20634, 2);"
+                     "INSERT INTO credentials (record_id, kind, original_id, batch_id, type, register_year,"
+                     " register_number, serial, name, name_folded, birth_date, gender, program_code, program_name,"
+                     " classification, training_mode, high_quality, issue_date, issue_place, record, signed_at,"
+                     " issued_at, actor) VALUES"
+                     " (1, 1, 1, 1, 1, 2026, 1, '2026000001-1', 'An', 'an', 9000, 1, '6480201', 'CNTT', 0, 0, 0,"
+                     " 20634, 'Hà Nội', x'01', 1782777600, 1782777600, 'registrar'),"
+                     " (2, 1, 2, 1, 1, 2026, 2, '2026000002-1', 'Bình', 'binh', 9001, 1, '6480201', 'CNTT', 0, 0,"
+                     " 0, 20634, 'Hà Nội', x'02', 1782777600, 1782777600, 'registrar');"
+                     "INSERT INTO events (sequence, kind, record_id, original_id, time, actor, batch_id, entry)"
+                     " VALUES (1, 1, 1, 1, 1782777600, 'registrar', 1, x'a0'), (2, 1, 2, 2, 1782777600, 'registrar',"
+                     " 1, x'a1');"
+                     "INSERT INTO log_nodes VALUES (1, 0, zeroblob(32));",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_stmt *statement;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT last_number FROM counters WHERE type = 1 AND year = 2026", -1,
+                                        &statement, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(statement, 0), 2); /* the version-1 trigger moved it */
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+
+    vb_register *reg;
+    assert_int_equal(vb_register_open(path, &reg, &err), VB_OK);
+    assert_int_equal(query_integer(reg, "PRAGMA user_version"), 2);
+    assert_int_equal(query_integer(reg, "SELECT count(*) FROM sqlite_schema WHERE name IN ('credentials_in_sequence',"
+                                        " 'credentials_next_number', 'credentials_same_credential',"
+                                        " 'credentials_number_taken', 'events_in_sequence',"
+                                        " 'events_of_their_credential', 'credentials_by_batch',"
+                                        " 'credentials_by_birth_date')"),
+                     0);
+    /* the same schema as a register created at version 2 */
+    static char migrated[65536], created[65536];
+    static const char schema_sql[] =
+        "SELECT group_concat(type || ' ' || name || ': ' || sql, char(10)) FROM (SELECT type, name, sql"
+        " FROM sqlite_schema ORDER BY type, name)";
+    query_text(reg, schema_sql, migrated, sizeof migrated);
+    query_text(f->reg, schema_sql, created, sizeof created);
+    assert_true(strlen(created) < sizeof created - 1); /* whole, not cut */
+    assert_string_equal(migrated, created);
+    assert_non_null(strstr(migrated, "trigger events_never_deleted"));
+    assert_int_equal(query_integer(reg, "SELECT count(*) FROM credentials"), 2);
+    refused(reg, "UPDATE credentials SET name = 'X' WHERE record_id = 1", "append-only");
+    refused(reg, "DELETE FROM events", "append-only");
+    refused(reg, "UPDATE counters SET last_number = 3", "forward one number");
+
+    /* Issuing goes on from the version-1 rows: the next record id, number and event. */
+    uint32_t number;
+    uint64_t sequence;
+    assert_int_equal(vb_register_next_register_number(reg, VB_TYPE_COLLEGE, 2026, &number, &err), VB_OK);
+    assert_int_equal(number, 3);
+    assert_int_equal(vb_register_begin(reg, &err), VB_OK);
+    uint64_t batch = add_batch(reg, 2, 2);
+    assert_int_equal(batch, 2);
+    assert_int_equal(issue_one(reg, batch, VB_TYPE_COLLEGE, 2026, "Châu", vb_days_from_civil(2001, 3, 4), NULL), 3);
+    assert_int_equal(issue_one(reg, batch, VB_TYPE_COLLEGE, 2026, "Dũng", vb_days_from_civil(2001, 3, 5), NULL), 4);
+    assert_int_equal(vb_register_commit(reg, &err), VB_OK);
+    assert_int_equal(vb_register_event_count(reg, &sequence, &err), VB_OK);
+    assert_int_equal(sequence, 4);
+    assert_int_equal(query_integer(reg, "SELECT last_number FROM counters WHERE type = 1 AND year = 2026"), 4);
+    assert_int_equal(query_integer(reg, "SELECT max(register_number) FROM credentials"), 4);
+    vb_register_close(reg);
 }
 
 /* ---------------------------------------------------------------- append-only and sequences */
@@ -332,23 +439,64 @@ static void test_append_only(void **state)
     refused(f->reg, "UPDATE counters SET last_number = 1", "forward one number");
     refused(f->reg, "UPDATE counters SET last_number = last_number + 5", "forward one number");
     refused(f->reg, "DELETE FROM counters", "never deleted");
-    /* Out-of-sequence rows, as a hand-typed INSERT would make them. */
+    refused(f->reg, "UPDATE counters SET last_number = 3", "forward one number"); /* no original took 3 */
+    /* Out-of-sequence rows, as a hand-typed INSERT would make them inside a transaction of the
+     * register: the set-based check before COMMIT refuses the whole transaction. (Outside the
+     * register's transactions no trigger stops them since version 2: `log verify` finds them.) */
+    refused_at_commit(f->reg,
+                      "INSERT INTO credentials SELECT 7, kind, 7, NULL, NULL, NULL, batch_id, type, register_year, 3,"
+                      " 'S7', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                      " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                      " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                      " WHERE record_id = 1",
+                      "record ids run");
+    refused_at_commit(f->reg,
+                      "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type, register_year, 9,"
+                      " 'S9', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                      " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                      " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                      " WHERE record_id = 1",
+                      "next register number");
+    /* a number taken twice within the transaction: the unique index, at once */
     refused(f->reg,
-            "INSERT INTO credentials SELECT 7, kind, 7, NULL, NULL, NULL, batch_id, type, register_year, 3, 'S7',"
+            "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type, register_year, 2, 'S9',"
             " name, name_folded, birth_date, gender, program_code, program_name, classification, training_mode,"
             " high_quality, issue_date, issue_place, graduation_decision, graduation_decision_date, NULL, record,"
             " signed_at, issued_at, actor FROM credentials WHERE record_id = 1",
-            "record ids run");
-    refused(f->reg,
-            "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type, register_year, 9, 'S9',"
-            " name, name_folded, birth_date, gender, program_code, program_name, classification, training_mode,"
-            " high_quality, issue_date, issue_place, graduation_decision, graduation_decision_date, NULL, record,"
-            " signed_at, issued_at, actor FROM credentials WHERE record_id = 1",
-            "next register number");
-    refused(f->reg, "INSERT INTO events SELECT 9, kind, record_id, original_id, time, actor, reason,"
-                    " decision_number, decision_date, batch_id, entry FROM events WHERE sequence = 1",
-            "without gaps");
+            "UNIQUE");
+    refused_at_commit(f->reg, "INSERT INTO events SELECT 9, kind, record_id, original_id, time, actor, reason,"
+                              " decision_number, decision_date, batch_id, entry FROM events WHERE sequence = 1",
+                      "without gaps");
+    refused_at_commit(f->reg, "INSERT INTO events SELECT 3, kind, 2, 1, time, actor, reason,"
+                              " decision_number, decision_date, batch_id, entry FROM events WHERE sequence = 1",
+                      "names the original");
+    refused_at_commit(f->reg,
+                      "INSERT INTO credentials SELECT 3, 3, 1, NULL, 1, 1, NULL, type, register_year, register_number,"
+                      " 'OTHER', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                      " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                      " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                      " WHERE record_id = 1",
+                      "keeps the type, serial");
     refused(f->reg, "INSERT INTO counters VALUES (1, 2026, 50)", "");
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 2);
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 2);
+    assert_int_equal(query_integer(f->reg, "SELECT last_number FROM counters"), 2);
+
+    /* The same through the API: a record id or a register number out of turn is refused at the
+     * commit, and the transaction leaves nothing. */
+    vb_error err = {0};
+    vb_credential c;
+    uint8_t record[40];
+    memset(record, 9, sizeof record);
+    for (int wrong = 0; wrong < 2; wrong++) {
+        make_credential(&c, wrong == 0 ? 4 : 3, VB_TYPE_COLLEGE, 2026, wrong == 0 ? 3 : 5, "Lê Văn Tám",
+                        vb_days_from_civil(2000, 1, 1));
+        vb_register_append append = {&c, record, sizeof record, 0, NULL, NULL, false, 0, 0, batch, "registrar",
+                                     TEST_NOW};
+        assert_int_equal(vb_register_append_record(f->reg, &append, NULL, &err), VB_ERR_REGISTER_REFUSED);
+        assert_non_null(strstr(err.message, wrong == 0 ? "record ids run" : "next register number"));
+        assert_true(sqlite3_get_autocommit(vb_register_db(f->reg)));
+    }
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 2);
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 2);
 }
@@ -889,6 +1037,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_and_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_other_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_version_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_derivation, setup, teardown),
