@@ -80,13 +80,14 @@ run() {
 }
 
 # contains FILE TEXT NAME / lacks FILE TEXT NAME: FILE must (not) contain TEXT (fixed string).
+# On failure the first 3000 bytes of FILE are shown (pages and logs can be long).
 contains() {
     if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; sed 's/^/    /' "$1"; fi
+        fail "$3: \"$2\" not found in $1:"; head -c 3000 "$1" | sed 's/^/    /'; echo; fi
 }
 lacks() {
-    if grep -qF -- "$2" "$1"; then fail "$3: \"$2\" found in $1:"; sed 's/^/    /' "$1"; else
-        pass "$3"; fi
+    if grep -qF -- "$2" "$1"; then fail "$3: \"$2\" found in $1:"; head -c 3000 "$1" | sed 's/^/    /'; echo
+    else pass "$3"; fi
 }
 
 # has_sections VERB SECTION...: out (what the last `VERB --help` printed) has a line holding

@@ -13,29 +13,16 @@ set -u
 verifier="$VB_BIN/vanbang-verifier"
 sign_tool="$VB_BUILD/tools/sign-credential"
 list_tool="$VB_BUILD/tools/make-statuslist"
-for program in "$verifier" "$VB_BIN/vanbang-keys" "$VB_BIN/vanbang-issue" "$sign_tool" "$list_tool"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-command -v curl >/dev/null 2>&1 || { echo "FAIL: curl is missing (scripts/setup-deps.sh installs it)"; exit 1; }
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/verifier_world.sh"
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$verifier" "$VB_BIN/vanbang-keys" "$VB_BIN/vanbang-issue" "$sign_tool" "$list_tool"
+need_command curl curl
+. "$VB_ROOT/tests/cli/verifier_world.sh"
 
 work=$(mktemp -d)
 trap 'cd /; vw_stop_all_in "$work"; rm -rf "$work"' EXIT INT TERM
 vw_stop_all_in() { (cd "$1" 2>/dev/null && vw_stop_all); }
 cd "$work" || exit 1
 
-failures=0
-checks=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1)); }
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
-contains() {
-    if grep -qF -- "$2" "$1"; then pass "$3"; else
-        fail "$3: \"$2\" not found in $1:"; head -c 3000 "$1" | sed 's/^/    /'; echo; fi
-}
-lacks() {
-    if grep -qF -- "$2" "$1"; then fail "$3: \"$2\" found in $1"; else pass "$3"; fi
-}
 get() {  # NAME URL: the answer's body in body; passes when the status is 200
     g_code=$(curl -s -o body -w '%{http_code}' "$2")
     if [ "$g_code" = 200 ]; then pass "$1 (200)"; else fail "$1: HTTP $g_code"; fi
