@@ -18,20 +18,10 @@ set -u
 RUNS=${CRASH_RUNS:-30}
 ROWS=${CRASH_ROWS:-300}
 SEED=${CRASH_SEED:-2026}
-keys="$VB_BIN/vanbang-keys"
-issue="$VB_BIN/vanbang-issue"
-for program in "$keys" "$issue"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-command -v sqlite3 >/dev/null 2>&1 || { echo "FAIL: the sqlite3 command is missing (scripts/setup-deps.sh)"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-checks=0
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1)); }
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys" "$issue"
+need_command sqlite3 sqlite3
+enter_work_dir
 q() { sqlite3 -batch -noheader register.db "$1"; }
 same() { if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: '$1', expected '$2'"; fi; }
 

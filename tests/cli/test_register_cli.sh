@@ -10,43 +10,13 @@
 # appear in no output and no exported file, and the register holds them.
 # Needs env VB_BIN (set by scripts/run-tests.sh) and the sqlite3 and sha256sum commands.
 set -u
-keys="$VB_BIN/vanbang-keys"
-issue="$VB_BIN/vanbang-issue"
-verifier="$VB_BIN/vanbang-verifier"
-for program in "$keys" "$issue" "$verifier"; do
-    [ -x "$program" ] || { echo "FAIL: $program is missing; run make first"; exit 1; }
-done
-command -v sqlite3 >/dev/null 2>&1 || { echo "FAIL: the sqlite3 command is missing (scripts/setup-deps.sh)"; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work" || exit 1
-
-checks=0
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); checks=$((checks + 1)); }
-pass() { echo "ok: $*"; checks=$((checks + 1)); }
+. "$VB_ROOT/tests/cli/lib.sh"
+need_programs "$keys" "$issue" "$verifier"
+need_command sqlite3 sqlite3
+enter_work_dir
 
 : >all-output
-# run EXPECTED_STATUS NAME COMMAND...: stdout in out, stderr in err, both appended to all-output.
-run() {
-    run_expected=$1; run_name=$2; shift 2
-    "$@" >out 2>err </dev/null
-    status=$?
-    cat out err >>all-output
-    if [ "$status" -ne "$run_expected" ]; then
-        fail "$run_name: exit status $status, expected $run_expected"
-        sed 's/^/    stdout: /' out; sed 's/^/    stderr: /' err
-        return 1
-    fi
-    pass "$run_name"
-}
-contains() {  # FILE TEXT NAME
-    if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3: \"$2\" not in $1:"; sed 's/^/    /' "$1"; fi
-}
-lacks() {  # FILE TEXT NAME
-    if grep -qF -- "$2" "$1"; then fail "$3: \"$2\" found in $1"; else pass "$3"; fi
-}
+output_log=all-output  # lib.sh's run adds every stdout and stderr to it
 same() {  # ACTUAL EXPECTED NAME
     if [ "$1" = "$2" ]; then pass "$3"; else fail "$3: '$1', expected '$2'"; fi
 }
