@@ -12,7 +12,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libvanbang.a
 
 # One program per folder: every .c in the folder links into it.
-PROGRAM_DIRS := keys:keys issuer:issue verifier:verifier
+PROGRAM_DIRS := keys:keys issuer:issue verifier:verifier portal:portal
 PROGRAMS := $(foreach p,$(PROGRAM_DIRS),$(if $(wildcard $(word 1,$(subst :, ,$(p)))/*.c),$(BUILD)/bin/vanbang-$(word 2,$(subst :, ,$(p)))))
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
@@ -32,7 +32,7 @@ $(DEPS_STAMP): scripts/setup-deps.sh
 	@mkdir -p $(@D) && touch $@
 deps: $(DEPS_STAMP)
 
-$(BUILD)/%.o: %.c $(wildcard libvanbang/*.h keys/*.h issuer/*.h verifier/*.h tests/unit/*.h) | $(DEPS_STAMP)
+$(BUILD)/%.o: %.c $(wildcard libvanbang/*.h keys/*.h issuer/*.h verifier/*.h portal/*.h tests/unit/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -48,6 +48,7 @@ endef
 $(eval $(call program_rule,keys,keys))
 $(eval $(call program_rule,issue,issuer))
 $(eval $(call program_rule,verifier,verifier))
+$(eval $(call program_rule,portal,portal))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)

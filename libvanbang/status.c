@@ -74,6 +74,11 @@ static const struct {
     {VB_ERR_STATUS_OLDER, "status-older"},
     {VB_ERR_STATUS_ORIGIN, "status-origin"},
     {VB_ERR_STATUS_REFERENCE, "status-reference"},
+    {VB_ERR_MIRROR_MALFORMED, "mirror-malformed"},
+    {VB_ERR_MIRROR_SCHOOL, "mirror-school"},
+    {VB_ERR_MIRROR_SEQUENCE, "mirror-sequence"},
+    {VB_ERR_MIRROR_EVENT, "mirror-event"},
+    {VB_ERR_MIRROR_RECORD, "mirror-record"},
 };
 
 const char *vb_status_name(vb_status code)

@@ -102,6 +102,13 @@ typedef enum {
     VB_ERR_STATUS_ORIGIN = 1004,      /* origin is not the school code of the signer certificate */
     VB_ERR_STATUS_REFERENCE = 1005,   /* a replacement record or decision number that belongs to no
                                        * fitting entry */
+
+    /* 1100s: mirroring a register to the national portal (mirror.h, FORMAT.md §12) */
+    VB_ERR_MIRROR_MALFORMED = 1100,   /* a batch or leaf statement that is not the map FORMAT.md §12 defines */
+    VB_ERR_MIRROR_SCHOOL = 1101,      /* the school of a batch, entry, record or checkpoint is not the signer's */
+    VB_ERR_MIRROR_SEQUENCE = 1102,    /* events not the next ones the portal holds, or a checkpoint of another size */
+    VB_ERR_MIRROR_EVENT = 1103,       /* an event entry that does not decode, or a personal id that does not fit */
+    VB_ERR_MIRROR_RECORD = 1104,      /* a record that is not the one its event names (digest, id, kind) */
 } vb_status;
 
 /* A failure as a library hands it to a program: the code plus a sentence naming where and what. */

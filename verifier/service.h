@@ -8,16 +8,16 @@
  *   check.c      one verification against the current trust list → verdict, then the
  *                school's status list → revoked or superseded
  *   trust_store.c  the trust list and the status lists in force, swapped together on reload
- *   ratelimit.c  per-client token buckets
  *   metrics.c    counters and the Prometheus text
- *   text.c       a growable text buffer with escaping appenders
  *
  * The record format and its checks are the library's (verify.h); nothing here knows CBOR.
  */
 #ifndef VERIFIER_SERVICE_H
 #define VERIFIER_SERVICE_H
 
+#include "ratelimit.h"
 #include "statuslist.h"
+#include "text.h"
 #include "verify.h"
 
 #include <pthread.h>
@@ -34,31 +34,6 @@
 /* The request target: the longest link, percent-encoded base and all, after the API path. */
 #define SERVE_MAX_URI_CHARS (VB_MAX_LINK_CHARS + 256)
 #define SERVE_MEMORY_PER_CONNECTION (20u * 1024) /* request line + headers + response headers */
-
-/* ---------------------------------------------------------------- text.c */
-
-/* A growable NUL-terminated buffer. Appending never fails loudly: on allocation failure the
- * buffer is marked failed and later appends do nothing, so renderers stay straight-line code
- * and the caller checks `failed` once. */
-typedef struct {
-    char *data;
-    size_t length, capacity;
-    bool failed;
-} text_buffer;
-
-void text_init(text_buffer *text, size_t capacity);
-void text_free(text_buffer *text);
-void text_append(text_buffer *text, const char *bytes, size_t length);
-void text_puts(text_buffer *text, const char *string);
-void text_printf(text_buffer *text, const char *format, ...) __attribute__((format(printf, 2, 3)));
-void text_html(text_buffer *text, const char *string);        /* HTML-escaped (html.h) */
-void text_json_string(text_buffer *text, const char *string); /* "…", JSON-escaped; NULL → null */
-
-/* Dates for people and for machines. */
-void text_date_dmy_from_days(char out[16], int32_t days);      /* 30/06/2026 */
-void text_date_iso_from_days(char out[16], int32_t days);      /* 2026-06-30 */
-void text_date_dmy_from_time(char out[16], int64_t seconds);   /* 30/06/2026 (UTC) */
-void text_time_iso(char out[32], int64_t seconds);             /* 2026-06-30T08:00:00Z */
 
 /* ---------------------------------------------------------------- verdicts (check.c) */
 
@@ -175,18 +150,6 @@ bool trust_store_file_changed(trust_store *store);
  * rather than blocking the new trust list. `message` says what happened, for the log. Only
  * one thread (serve.c's signal loop) calls this. */
 reload_result trust_store_reload(trust_store *store, char *message, size_t message_size);
-
-/* ---------------------------------------------------------------- ratelimit.c */
-
-typedef struct ratelimiter ratelimiter;
-
-/* rate: requests per second a client earns; burst: the most it may save up. */
-ratelimiter *ratelimit_create(double rate, double burst);
-void ratelimit_free(ratelimiter *limiter);
-/* Takes one token for `client` (16 bytes: an IPv6 address, IPv4 mapped). False when the bucket
- * is empty; *retry_after then gets the whole seconds until a token is back (at least 1). */
-bool ratelimit_take(ratelimiter *limiter, const uint8_t client[16], int64_t now_microseconds,
-                    unsigned *retry_after);
 
 /* ---------------------------------------------------------------- metrics.c */
 

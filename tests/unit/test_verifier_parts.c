@@ -1,8 +1,8 @@
 /*
  * test_verifier_parts.c — unit tests of the HTTP verifier's parts that have many cases and no
- * network: the per-client token buckets (verifier/ratelimit.c) with a clock the test drives,
+ * network: the per-client token buckets (libvanbang/ratelimit.c) with a clock the test drives,
  * the strict reader of POST bodies (verifier/http_json.c), the verdict of each library status
- * (verifier/check.c), and the text buffer's escaping appenders and dates (verifier/text.c).
+ * (verifier/check.c), and the text buffer's escaping appenders and dates (libvanbang/text.c).
  * The service itself is tested over HTTP by tests/cli/test_verifier_http.sh.
  *
  * The verifier's files are compiled into this test directly (they are a program's files, not
@@ -17,8 +17,6 @@
 
 #include "../../verifier/check.c"
 #include "../../verifier/http_json.c"
-#include "../../verifier/ratelimit.c"
-#include "../../verifier/text.c"
 #include "../../verifier/trust_store.c"
 
 /* ---------------------------------------------------------------- rate limit */

@@ -1,5 +1,5 @@
 /*
- * verifier/ratelimit.c — per-client token buckets for the request-rate limit (429).
+ * ratelimit.c — per-client token buckets for the request-rate limit (429).
  *
  * A client earns `rate` tokens a second up to `burst`; each request spends one. Memory is
  * fixed: SHARDS × SLOTS buckets, each shard behind its own mutex so the worker threads rarely
@@ -9,7 +9,9 @@
  * for one client rather than growing without bound. The caller chooses the 16-byte key: an
  * IPv6 client's /64 (one host commonly owns a whole /64), an IPv4 address mapped.
  */
-#include "service.h"
+#include "ratelimit.h"
+
+#include <pthread.h>
 
 #include <math.h>
 #include <stdlib.h>

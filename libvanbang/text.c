@@ -1,8 +1,8 @@
 /*
- * verifier/text.c — the growable text buffer the service renders pages, JSON and metrics into,
+ * text.c — the growable text buffer the services render pages, JSON and metrics into,
  * with appenders that escape (through libvanbang/html.h), and the date spellings it uses.
  */
-#include "service.h"
+#include "text.h"
 
 #include "html.h"
 #include "record.h"
