@@ -166,6 +166,29 @@ vb_status vb_mirror_leaves_decode(const uint8_t *data, size_t length, vb_cose_si
 vb_status vb_mirror_leaves_verify(const uint8_t *data, size_t length, const vb_trust_list *trust,
                                   vb_mirror_leaves *leaves, const vb_trust_entry **signer, vb_error *err);
 
+/* ---- Status bundles ----
+ *
+ * What the portal serves at /status: every school's latest signed status list in one file, a
+ * CBOR array of 0 … VB_MIRROR_MAX_BUNDLE_LISTS byte strings, each a signed status list
+ * (statuslist.h) exactly as the school signed it. The bundle itself is not signed: each list
+ * is, by its school, and a verifier checks each one as it would a file of its own. */
+#define VB_MIRROR_MAX_BUNDLE_LISTS 4096
+#define VB_MIRROR_MAX_BUNDLE_BYTES (256u << 20)
+
+/* Whether data looks like a bundle (starts with a CBOR array head) rather than one signed list
+ * (starts with tag 18). */
+bool vb_mirror_is_bundle(const uint8_t *data, size_t length);
+/* Encodes `count` lists; *out is malloc'd. */
+vb_status vb_mirror_bundle_encode(const uint8_t *const *lists, const size_t *lengths, size_t count, uint8_t **out,
+                                  size_t *out_length, vb_error *err);
+/* Strictly decodes a bundle and calls visit for each list in order (pointers into data); a
+ * non-VB_OK return from visit stops and is returned. VB_ERR_MIRROR_MALFORMED when the bytes are
+ * not such an array (checked whole before the first visit). */
+typedef vb_status (*vb_mirror_bundle_visitor)(void *context, size_t index, const uint8_t *list, size_t length,
+                                              vb_error *err);
+vb_status vb_mirror_bundle_each(const uint8_t *data, size_t length, vb_mirror_bundle_visitor visit, void *context,
+                                vb_error *err);
+
 /* ---- The compact tree, kept by the portal between batches ---- */
 
 /* A vb_log_builder as bytes: size (8, big-endian) then the `depth` subtree roots (32 each),

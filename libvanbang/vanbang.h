@@ -105,7 +105,7 @@ typedef enum {
 
     /* 1100s: mirroring a register to the national portal (mirror.h, FORMAT.md §12) */
     VB_ERR_MIRROR_MALFORMED = 1100,   /* a batch or leaf statement that is not the map FORMAT.md §12 defines */
-    VB_ERR_MIRROR_SCHOOL = 1101,      /* the school of a batch, entry, record or checkpoint is not the signer's */
+    VB_ERR_MIRROR_SCHOOL = 1101,      /* the school of a batch or its checkpoint is not the signer's */
     VB_ERR_MIRROR_SEQUENCE = 1102,    /* events not the next ones the portal holds, or a checkpoint of another size */
     VB_ERR_MIRROR_EVENT = 1103,       /* an event entry that does not decode, or a personal id that does not fit */
     VB_ERR_MIRROR_RECORD = 1104,      /* a record that is not the one its event names (digest, id, kind) */
