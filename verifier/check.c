@@ -104,7 +104,7 @@ static void replacement_link(const vb_statuslist *list, const vb_trust_list *tru
     free(v);
 }
 
-verdict check_standing(const status_file *files, size_t file_count, const vb_trust_list *trust,
+verdict check_standing(const status_file *lists, size_t list_count, const vb_trust_list *trust,
                        const vb_verification *verification, const char *base_url, record_standing *standing)
 {
     verdict v = verdict_of_status(verification->status);
@@ -119,11 +119,10 @@ verdict check_standing(const status_file *files, size_t file_count, const vb_tru
     if (v != VERDICT_VALID || !verification->decoded)
         return v;
     standing->state = STANDING_NO_LIST;
-    for (size_t i = 0; i < file_count && !standing->list; i++)
-        if (files[i].in_force && strcmp(files[i].list.origin, c->school_code) == 0)
-            standing->list = &files[i].list;
-    if (!standing->list)
+    const status_file *held = status_find(lists, list_count, c->school_code);
+    if (!held)
         return v;
+    standing->list = &held->list;
     standing->state = STANDING_NOT_LISTED;
     if (!vb_statuslist_find_record(standing->list, c, &standing->entry))
         return v;

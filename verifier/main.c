@@ -1,6 +1,6 @@
 /*
  * verifier/main.c — vanbang-verifier: checks diplomas offline against a trust list and the
- * schools' status lists.
+ * schools' status lists (files of their own, or the portal's bundles of them).
  *
  *   vanbang-verifier check --anchor AUTHORITY.crt --trust TRUST.cbor [--status FILE…] [LINK…]
  *   vanbang-verifier serve --anchor AUTHORITY.crt --trust TRUST.cbor [--port N]   (serve.c)
@@ -38,14 +38,18 @@ static const char check_help[] =
     "    With --status, a genuine record is looked up in its school's status list: a revoked\n"
     "    record is reported as revoked (ground, decision date and number), one superseded by a\n"
     "    correction as superseded, with the current record's id and, when the list carries it\n"
-    "    and it verifies, its link.\n"
+    "    and it verifies, its link. A --status FILE is one school's status list or the national\n"
+    "    portal's bundle of them (every school's latest list in one file); each list in a bundle\n"
+    "    is checked exactly as a file of its own, and any list that is not valid is an error\n"
+    "    naming the file and its element (counted from 0).\n"
     "\n"
     "OPTIONS\n"
     "    --anchor FILE   certificate (PEM) of an authority whose trust lists you accept;\n"
     "                    repeat for several (up to 16)\n"
     "    --trust FILE    the signed trust list (trust.cbor) that authority published\n"
-    "    --status FILE   a school's signed status list, checked against the trust list;\n"
-    "                    repeat for several schools (up to 64, one per school)\n"
+    "    --status FILE   a school's signed status list, or the portal's bundle of them,\n"
+    "                    checked against the trust list; repeat for several files (up to\n"
+    "                    64; one list per school in all)\n"
     "    --record FILE   verify a raw binary record (COSE_Sign1) instead of links\n"
     "    --english       print labels and verdicts in English (default Vietnamese)\n"
     "    --quiet         print one line per record: verdict code and serial number\n"
@@ -58,7 +62,9 @@ static const char check_help[] =
     "    vanbang-verifier check --anchor authority.crt --trust trust.cbor \\\n"
     "        'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119581424…'\n"
     "    vanbang-verifier check --anchor authority.crt --trust trust.cbor \\\n"
-    "        --status CDNHN01-status.cose --english 'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
+    "        --status CDNHN01-status.cose --english 'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n"
+    "    vanbang-verifier check --anchor authority.crt --trust trust.cbor \\\n"
+    "        --status status-bundle.cbor 'HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
 
 static const char main_help[] =
     "NAME\n"
@@ -172,24 +178,15 @@ static int report(const vb_trust_list *trust, const vb_verification *v, const ch
     return status;
 }
 
-/* Loads each status list against the trust list; any invalid one, or two for one school, is
- * an error (exit 2): a check that silently skipped a school's revocations would mislead. */
-static int load_status(char **paths, size_t count, const vb_trust_list *trust, status_file *files)
+/* Loads every status list of the files (a bundle's each) against the snapshot's trust list, as
+ * the service does; any invalid one, or two for one school, is an error (exit 2): a check that
+ * silently skipped a school's revocations would mislead. */
+static int load_status(char **paths, size_t count, trust_snapshot *snapshot)
 {
     vb_error err = {0};
-    for (size_t i = 0; i < count; i++) {
-        files[i].path = paths[i];
-        if (vb_statuslist_load_file(paths[i], trust, 0, &files[i].list, &err) != VB_OK) {
-            fprintf(stderr, PROGRAM ": status list %s: %s (%s)\n", paths[i], err.message, vb_status_name(err.code));
-            return 2;
-        }
-        files[i].in_force = true;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(files[k].list.origin, files[i].list.origin) == 0) {
-                fprintf(stderr, PROGRAM ": status list %s: school %s already has a status list (%s)\n", paths[i],
-                        files[i].list.origin, paths[k]);
-                return 2;
-            }
+    if (trust_snapshot_load_status(snapshot, (const char *const *)paths, count, &err) != VB_OK) {
+        fprintf(stderr, PROGRAM ": %s\n", err.message); /* it names the file and the status */
+        return 2;
     }
     return 0;
 }
@@ -219,7 +216,7 @@ static int command_check(int argc, char **argv)
         {"status", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
-    char *anchor_paths[MAX_ANCHORS], *status_paths[SERVE_MAX_STATUS_LISTS];
+    char *anchor_paths[MAX_ANCHORS], *status_paths[SERVE_MAX_STATUS_FILES];
     size_t anchor_count = 0, status_count = 0;
     const char *trust_path = NULL, *record_path = NULL;
     check_options options = {0};
@@ -236,8 +233,8 @@ static int command_check(int argc, char **argv)
             break;
         case 't': trust_path = optarg; break;
         case 's':
-            if (status_count == SERVE_MAX_STATUS_LISTS) {
-                fprintf(stderr, PROGRAM ": at most %d --status lists\n", SERVE_MAX_STATUS_LISTS);
+            if (status_count == SERVE_MAX_STATUS_FILES) {
+                fprintf(stderr, PROGRAM ": at most %d --status files\n", SERVE_MAX_STATUS_FILES);
                 return 2;
             }
             status_paths[status_count++] = optarg;
@@ -255,17 +252,20 @@ static int command_check(int argc, char **argv)
     }
 
     X509 *anchors[MAX_ANCHORS] = {0};
-    vb_trust_list trust = {0};
-    status_file files[SERVE_MAX_STATUS_LISTS];
-    memset(files, 0, sizeof files);
-    int status = load_trust(anchor_paths, anchor_count, trust_path, anchors, &trust);
-    if (status == 0)
-        status = load_status(status_paths, status_count, &trust, files);
-    options.status = files;
-    options.status_count = status_count;
+    trust_snapshot *snapshot = trust_snapshot_new();
     vb_verification *v = malloc(sizeof *v);
-    if (!v)
-        status = 2;
+    if (!snapshot || !v) {
+        fprintf(stderr, PROGRAM ": out of memory\n");
+        free(v);
+        trust_snapshot_release(snapshot);
+        return 2;
+    }
+    const vb_trust_list *trust = &snapshot->list;
+    int status = load_trust(anchor_paths, anchor_count, trust_path, anchors, &snapshot->list);
+    if (status == 0)
+        status = load_status(status_paths, status_count, snapshot);
+    options.status = snapshot->status;
+    options.status_count = snapshot->status_count;
 
     if (status == 0 && record_path) {
         FILE *file = fopen(record_path, "rb");
@@ -276,13 +276,13 @@ static int command_check(int argc, char **argv)
             status = 2;
         } else {
             fclose(file);
-            vb_verify_record(&trust, record, length, v);
-            status = report(&trust, v, record_path, NULL, 0, &options);
+            vb_verify_record(trust, record, length, v);
+            status = report(trust, v, record_path, NULL, 0, &options);
         }
     } else if (status == 0 && optind < argc) {
         for (int i = optind; i < argc; i++) {
-            vb_verify_link(&trust, argv[i], strlen(argv[i]), v);
-            status |= report(&trust, v, "link", argv[i], strlen(argv[i]), &options);
+            vb_verify_link(trust, argv[i], strlen(argv[i]), v);
+            status |= report(trust, v, "link", argv[i], strlen(argv[i]), &options);
         }
     } else if (status == 0) {
         char line[VB_MAX_LINK_CHARS + 2];
@@ -294,15 +294,12 @@ static int command_check(int argc, char **argv)
             if (length == 0)
                 continue;
             snprintf(source, sizeof source, "line %lu", number);
-            vb_verify_link(&trust, line, length, v);
-            status |= report(&trust, v, source, line, length, &options);
+            vb_verify_link(trust, line, length, v);
+            status |= report(trust, v, source, line, length, &options);
         }
     }
     free(v);
-    for (size_t i = 0; i < status_count; i++)
-        if (files[i].in_force)
-            vb_statuslist_free(&files[i].list);
-    vb_trust_free(&trust);
+    trust_snapshot_release(snapshot);
     for (size_t i = 0; i < anchor_count; i++)
         X509_free(anchors[i]);
     return status;

@@ -65,12 +65,19 @@ const char serve_help[] =
     "    whose signer the new trust list no longer holds (trust-remove) is dropped with a warning\n"
     "    instead, so withdrawing a key always takes effect.\n"
     "\n"
+    "    A --status file may also be the national portal's status bundle: every school's latest\n"
+    "    signed list in one file. Each list in it is checked exactly as a file of its own, and a\n"
+    "    changed bundle is taken whole or not at all: one list in it that is not valid or older\n"
+    "    than the one held for its school refuses the reload (the log names the file and the\n"
+    "    element, counted from 0, as FILE[3]), and so does a bundle that leaves out a school\n"
+    "    whose list is held, unless that school's signer left the trust list.\n"
+    "\n"
     "OPTIONS\n"
     "    --anchor FILE        certificate (PEM) of an authority whose trust lists are accepted;\n"
     "                         repeat for several (up to 16). Required.\n"
     "    --trust FILE         the signed trust list (trust.cbor). Required.\n"
-    "    --status FILE        a school's signed status list; repeat for several schools (up to\n"
-    "                         64, one per school)\n"
+    "    --status FILE        a school's signed status list, or the portal's bundle of them;\n"
+    "                         repeat for several files (up to 64; one list per school in all)\n"
     "    --listen ADDR        address to listen on: an IPv4 or IPv6 address (default 127.0.0.1;\n"
     "                         0.0.0.0 or :: for every interface)\n"
     "    --port N             TCP port (default 8080); 0 picks a free port, printed at start\n"
@@ -131,6 +138,8 @@ const char serve_help[] =
     "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor --port 8080\n"
     "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor \\\n"
     "        --status CDNHN01-status.cose --status TCDN05-status.cose\n"
+    "    vanbang-verifier serve --anchor authority.crt --trust trust.cbor \\\n"
+    "        --status /var/lib/vanbang/status-bundle.cbor\n"
     "    vanbang-verifier serve --config /etc/vanbang/verifier.conf\n"
     "    curl 'http://127.0.0.1:8080/api/v1/verify?link=HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/0119…'\n";
 
@@ -257,8 +266,8 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
         break;
     case SET_TRUST: if (!replace_string(&settings->trust_path, value)) wrong = "memory"; break;
     case SET_STATUS:
-        if (settings->status_count == SERVE_MAX_STATUS_LISTS)
-            wrong = "one of at most 64 status lists";
+        if (settings->status_count == SERVE_MAX_STATUS_FILES)
+            wrong = "one of at most 64 status files";
         else if (!(settings->status_paths[settings->status_count] = strdup(value)))
             wrong = "memory";
         else
@@ -660,10 +669,19 @@ int command_serve(int argc, char **argv)
     log_line("listening on %s (trust list sequence %llu, %zu entries; %u threads; rate %g/s burst %g)", where,
              (unsigned long long)first->list.sequence, first->list.count, settings->threads, settings->rate,
              settings->burst);
-    for (size_t i = 0; i < first->status_count; i++)
-        log_line("status list %s: school %s, sequence %llu, %zu entries", first->status[i].path,
-                 first->status[i].list.origin, (unsigned long long)first->status[i].list.sequence,
-                 first->status[i].list.count);
+    for (size_t i = 0; i < first->source_count; i++) {
+        size_t lists = 0;
+        for (size_t k = 0; k < first->status_count; k++)
+            lists += first->status[k].source == i;
+        if (first->sources[i].bundle)
+            log_line("status bundle %s: %zu lists", first->sources[i].path, lists);
+    }
+    for (size_t i = 0; i < first->status_count; i++) {
+        char name[512];
+        status_name(&first->status[i], name, sizeof name);
+        log_line("status list %s: school %s, sequence %llu, %zu entries", name, first->status[i].list.origin,
+                 (unsigned long long)first->status[i].list.sequence, first->status[i].list.count);
+    }
     trust_snapshot_release(first);
 
     for (unsigned idle_seconds = 0;;) {

@@ -7,7 +7,8 @@
  *   http_json.c  the JSON API answer and the JSON request body
  *   check.c      one verification against the current trust list → verdict, then the
  *                school's status list → revoked or superseded
- *   trust_store.c  the trust list and the status lists in force, swapped together on reload
+ *   trust_store.c  the trust list and the status lists in force (files of their own, or the
+ *                portal's bundles of them), swapped together on reload
  *   metrics.c    counters and the Prometheus text
  *
  * The record format and its checks are the library's (verify.h); nothing here knows CBOR.
@@ -15,6 +16,7 @@
 #ifndef VERIFIER_SERVICE_H
 #define VERIFIER_SERVICE_H
 
+#include "mirror.h"
 #include "ratelimit.h"
 #include "statuslist.h"
 #include "text.h"
@@ -29,7 +31,10 @@
 
 #define SERVE_PROGRAM "vanbang-verifier"
 #define SERVE_MAX_ANCHORS 16
-#define SERVE_MAX_STATUS_LISTS 64
+#define SERVE_MAX_STATUS_FILES 64     /* --status files */
+/* Status lists held in all: the portal's bundle of every school's, and one more per other file.
+ * Memory follows the lists actually held; this only bounds what a set of files may ask for. */
+#define SERVE_MAX_STATUS_LISTS (VB_MIRROR_MAX_BUNDLE_LISTS + SERVE_MAX_STATUS_FILES)
 #define SERVE_MAX_BODY_BYTES 8192       /* a POST body: a link is at most 4096 characters */
 /* The request target: the longest link, percent-encoded base and all, after the API path. */
 #define SERVE_MAX_URI_CHARS (VB_MAX_LINK_CHARS + 256)
@@ -59,18 +64,45 @@ verdict verdict_of_status(vb_status status);
 /* The banner's words, "HEADLINE — detail", for the page, the JSON and the offline CLI alike. */
 const char *verdict_headline(verdict v, vb_status status, bool english);
 
-/* One status list file as loaded: its bytes (the parsed list points into them) and whether the
- * list is in force. A list dropped on reload (its signer withdrawn from the new trust list)
- * keeps its bytes, so an unchanged file stays "unchanged", and its highest sequence, so an
- * older list is never taken after it. */
+/* One --status file as read: a school's signed status list, or the portal's bundle of them
+ * (mirror.h), whose every element is a list checked exactly as a file of its own. */
 typedef struct {
     const char *path;
-    uint8_t *bytes;
+    uint8_t *bytes;             /* the lists parsed from it point into these */
     size_t length;
+    bool bundle;
+} status_source;
+
+#define STATUS_OWN_FILE SIZE_MAX /* status_file.element of a list that is a whole file */
+
+/* One status list as loaded, from a file of its own or from an element of a bundle, and whether
+ * it is in force. A list dropped on reload (its signer withdrawn from the new trust list) stays
+ * here, not in force, so it is counted as dropped. */
+typedef struct {
+    const char *path;           /* the file it came from */
+    size_t source;              /* that file's index among the --status files */
+    size_t element;             /* its index in the bundle; STATUS_OWN_FILE for a whole file */
+    const uint8_t *bytes;       /* the signed list, within its file's bytes */
+    size_t length;
+    char origin[VB_MAX_SCHOOL_CODE_BYTES + 1]; /* its school; "" when dropped and not known */
     vb_statuslist list;         /* valid only when in_force */
     bool in_force;
-    uint64_t sequence_floor;    /* the highest sequence accepted from this file */
 } status_file;
+
+/* The newest list taken for a school so far (by the SHA-256 of its bytes): a reload takes a
+ * newer one, or that very list again, never an older one, even after the school's list was
+ * dropped for a while. */
+typedef struct {
+    char origin[VB_MAX_SCHOOL_CODE_BYTES + 1];
+    uint64_t sequence;
+    uint8_t digest[32];
+} status_floor;
+
+/* How messages name a list: "FILE", or "FILE[INDEX]" for an element of a bundle (from 0). */
+void status_name(const status_file *list, char *out, size_t out_size);
+/* The list in force for a school among lists sorted by school (as a snapshot holds them), or
+ * NULL: a binary search, however many schools' lists are held. */
+const status_file *status_find(const status_file *lists, size_t count, const char *origin);
 
 /* What the school's status list says of one genuine record (FORMAT.md §11, "Combining"). */
 typedef enum {
@@ -93,11 +125,11 @@ typedef struct {
 } record_standing;
 
 /* Looks a verified record up in the status list of its school (the list whose origin is the
- * record's iss; any signer certificate of that school may sign it, FORMAT.md §11 step 7 and §5
+ * record's iss, among `lists` sorted by school as a snapshot holds them; any signer certificate of that school may sign it, FORMAT.md §11 step 7 and §5
  * step 7 tie both to the school code). A replacement record is verified against `trust`
  * before it is linked; its link is written under base_url (NULL: the path "/V/" alone).
  * Returns the verdict: the record's own when it is not genuine. */
-verdict check_standing(const status_file *files, size_t file_count, const vb_trust_list *trust,
+verdict check_standing(const status_file *lists, size_t list_count, const vb_trust_list *trust,
                        const vb_verification *verification, const char *base_url, record_standing *standing);
 /* The record id of a list entry as hex, the way the JSON and the page show a record's cti. */
 void standing_id_hex(uint64_t id, char *out, size_t out_size);  /* the cti in hex, for JSON */
@@ -112,8 +144,12 @@ typedef struct {
     vb_trust_list list;
     uint8_t *bytes; /* the file as read, to tell "unchanged" from "refused" on reload */
     size_t length;
-    status_file *status;    /* one per --status, in the order given */
+    status_source *sources; /* one per --status, in the order given */
+    size_t source_count;
+    status_file *status;    /* every list the sources hold, sorted by school */
     size_t status_count;
+    status_floor *floors;   /* sorted by school */
+    size_t floor_count;
     int64_t loaded_at;
     atomic_uint references;
 } trust_snapshot;
@@ -127,7 +163,7 @@ typedef struct {
     X509 *const *anchors;
     size_t anchor_count;
     struct stat seen;       /* the file as it was at the last load attempt */
-    struct stat status_seen[SERVE_MAX_STATUS_LISTS];
+    struct stat status_seen[SERVE_MAX_STATUS_FILES];
     void (*warn)(const char *message); /* says what a reload dropped; may be NULL */
     atomic_ulong reloads_ok, reloads_failed;
     atomic_llong last_failure_at;
@@ -136,7 +172,8 @@ typedef struct {
 typedef enum { RELOAD_SWAPPED, RELOAD_UNCHANGED, RELOAD_REFUSED } reload_result;
 
 /* Loads the first trust list and every status list; anything invalid is refused (the service
- * must not start without a valid trust list, nor with a status list it cannot vouch for). */
+ * must not start without a valid trust list, nor with a status list it cannot vouch for), and
+ * so are two lists for one school. */
 vb_status trust_store_open(trust_store *store, const char *path, const char *const *status_paths,
                            size_t status_count, X509 *const *anchors, size_t anchor_count, vb_error *err);
 void trust_store_close(trust_store *store);
@@ -145,11 +182,20 @@ void trust_snapshot_release(trust_snapshot *snapshot);
 /* True when any file's identity, size or modification time differs from the last attempt. */
 bool trust_store_file_changed(trust_store *store);
 /* Reads every file again; swaps in a new snapshot only when the trust list is valid and newer
- * (or the same bytes) and every changed status list is valid and newer. A status list whose
- * signer the NEW trust list no longer holds (removed or gone) is dropped, with store->warn,
- * rather than blocking the new trust list. `message` says what happened, for the log. Only
- * one thread (serve.c's signal loop) calls this. */
+ * (or the same bytes), every status list in the files is valid and newer than the newest taken
+ * for its school (or that same list), and every school whose list was in force still has one.
+ * A status list whose signer the NEW trust list no longer holds (removed or gone) is dropped,
+ * with store->warn, rather than blocking the new trust list. `message` says what happened, for
+ * the log. Only one thread (serve.c's signal loop) calls this. */
 reload_result trust_store_reload(trust_store *store, char *message, size_t message_size);
+
+/* For the offline check: a snapshot holding nothing yet, with one reference (the caller's), to
+ * fill with a trust list (snapshot->list) and then its status lists; NULL when out of memory. */
+trust_snapshot *trust_snapshot_new(void);
+/* Reads the --status files and checks every list they hold against snapshot->list, as the
+ * service does at start; on failure err names the file (and the bundle's element). */
+vb_status trust_snapshot_load_status(trust_snapshot *snapshot, const char *const *paths, size_t count,
+                                     vb_error *err);
 
 /* ---------------------------------------------------------------- metrics.c */
 
@@ -179,7 +225,7 @@ typedef struct {
     char *anchors[SERVE_MAX_ANCHORS];
     size_t anchor_count;
     char *trust_path;
-    char *status_paths[SERVE_MAX_STATUS_LISTS];
+    char *status_paths[SERVE_MAX_STATUS_FILES];
     size_t status_count;
     char *base_url;
     char base_path[256];            /* the path of base_url, e.g. "/V/" */

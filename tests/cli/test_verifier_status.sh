@@ -6,15 +6,19 @@
 # and a school without a list (both "valid"); reloads on SIGHUP (a newer list takes effect, an
 # older one is refused and the old kept, identical files are "unchanged"); a tampered list or
 # two lists for one school refuse the start; removing the school from the trust list drops its
-# status list with a warning and its records show signer-removed; the config-file key; and
-# `vanbang-verifier check --status` offline.
+# status list with a warning and its records show signer-removed; the config-file key;
+# `vanbang-verifier check --status` offline; and the portal's status bundle (two schools' lists
+# in one file, tests/tools/make-bundle) given as --status to check and serve: both schools'
+# records revoked, a bundle with one tampered list refused at start naming the element, and on
+# reload a bundle with an older list, or one leaving a school out, refused with the old kept.
 # Needs env VB_BIN, VB_BUILD (set by scripts/run-tests.sh) and curl.
 set -u
 verifier="$VB_BIN/vanbang-verifier"
 sign_tool="$VB_BUILD/tools/sign-credential"
 list_tool="$VB_BUILD/tools/make-statuslist"
+bundle_tool="$VB_BUILD/tools/make-bundle"
 . "$VB_ROOT/tests/cli/lib.sh"
-need_programs "$verifier" "$VB_BIN/vanbang-keys" "$VB_BIN/vanbang-issue" "$sign_tool" "$list_tool"
+need_programs "$verifier" "$VB_BIN/vanbang-keys" "$VB_BIN/vanbang-issue" "$sign_tool" "$list_tool" "$bundle_tool"
 need_command curl curl
 . "$VB_ROOT/tests/cli/verifier_world.sh"
 
@@ -194,6 +198,109 @@ wait_count main "status lists unchanged" 3
     fail "a dropped list is not 'unchanged' on the next SIGHUP"
 vw_stop main && pass "the service stops cleanly" || fail "the service did not stop cleanly"
 
+# ---------------------------------------------------------------- the portal's bundle
+# School "gone" (TCDN05) revokes its record 1; the bundle holds both schools' lists.
+"$list_tool" --key gone/school.key --cert gone/school.crt --sequence 1 --out gone-status-1.cose \
+    "1:revoked:4:02/08/2026" >out 2>&1 || { echo "FAIL: make-statuslist: $(cat out)"; exit 1; }
+"$list_tool" --key gone/school.key --cert gone/school.crt --sequence 2 --out gone-status-2.cose \
+    "1:revoked:4:02/08/2026" "2:revoked:6:03/08/2026" >out 2>&1 || { echo "FAIL: make-statuslist: $(cat out)"; exit 1; }
+"$bundle_tool" --out bundle.cbor status-2.cose gone-status-1.cose >out 2>&1 || fail "make-bundle: $(cat out)"
+"$bundle_tool" --out tampered-bundle.cbor gone-status-1.cose tampered.cose >out 2>&1 || fail "make-bundle: $(cat out)"
+"$bundle_tool" --out older-bundle.cbor status-1.cose gone-status-1.cose >out 2>&1 || fail "make-bundle: $(cat out)"
+"$bundle_tool" --out newer-bundle.cbor status-2.cose gone-status-2.cose >out 2>&1 || fail "make-bundle: $(cat out)"
+"$bundle_tool" --out partial-bundle.cbor status-2.cose >out 2>&1 || fail "make-bundle: $(cat out)"
+"$bundle_tool" --out empty-bundle.cbor >out 2>&1 || fail "make-bundle: $(cat out)"
+printf '\202\001\002' >malformed-bundle.cbor  # [1, 2]: an array, but not of byte strings
+pass "make-bundle makes bundles"
+
+code=0; "$verifier" serve $anchor --trust trust-seq3.cbor --status tampered-bundle.cbor --port 0 >out 2>err ||
+    code=$?
+[ "$code" -eq 2 ] && pass "a bundle with one tampered list refuses the start (exit 2)" ||
+    fail "tampered bundle: exit $code"
+contains err "refusing to start" "bundle: the refusal says so"
+contains err "status list tampered-bundle.cbor[1] refused (bad-signature" "bundle: the refusal names the element"
+code=0; "$verifier" serve $anchor --trust trust-seq3.cbor --status malformed-bundle.cbor --port 0 >out 2>err ||
+    code=$?
+[ "$code" -eq 2 ] && pass "a malformed bundle refuses the start" || fail "malformed bundle: exit $code"
+contains err "status bundle malformed-bundle.cbor refused (mirror-malformed" "the refusal names the bundle"
+code=0; "$verifier" serve $anchor --trust trust-seq3.cbor --status bundle.cbor --status status-1.cose --port 0 \
+    >out 2>err || code=$?
+[ "$code" -eq 2 ] && pass "a school both in a bundle and in a file refuses the start" || fail "bundle and file: exit $code"
+contains err "status list status-1.cose: school CDNHN01 already has a status list (bundle.cbor[0])" \
+    "the refusal names both"
+
+cp bundle.cbor served-bundle.cbor
+cp trust-seq3.cbor trust-bundle.cbor
+vw_start bundle $anchor --trust trust-bundle.cbor --status served-bundle.cbor --check-interval 0 --rate 10000 \
+    --burst 10000 || { echo "FAIL: the service did not start with a bundle"; exit 1; }
+url="http://127.0.0.1:$(cat bundle.port)"
+contains bundle.log "status bundle served-bundle.cbor: 2 lists" "the start log names the bundle"
+contains bundle.log "status list served-bundle.cbor[0]: school CDNHN01, sequence 2, 3 entries" \
+    "the start log names the first school's list"
+contains bundle.log "status list served-bundle.cbor[1]: school TCDN05, sequence 1, 1 entries" \
+    "the start log names the second school's list"
+get "bundle: a record of the first school" "$url/api/v1/verify?record=$digits1"
+contains body '"verdict":"revoked"' "bundle: the first school's record is revoked over HTTP"
+contains body '"status_list":{"origin":"CDNHN01","sequence":2' "bundle: JSON names the first school's list"
+get "bundle: a record of the second school" "$url/api/v1/verify?record=$gone_digits"
+contains body '"verdict":"revoked"' "bundle: the second school's record is revoked over HTTP"
+contains body '"en":"erased or altered"' "bundle: with its ground"
+get "bundle: a superseded record" "$url/api/v1/verify?record=$digits2"
+contains body '"verdict":"superseded"' "bundle: superseded over HTTP"
+get "bundle: the revoked page" "$url/V/$gone_digits"
+contains body "ĐÃ BỊ THU HỒI" "bundle: the page says revoked"
+get "bundle: /healthz" "$url/healthz"
+contains body "status-list CDNHN01 sequence 2" "bundle: /healthz has the first school"
+contains body "status-list TCDN05 sequence 1" "bundle: /healthz has the second school"
+
+cp older-bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_log bundle "refused"
+contains bundle.log "status list served-bundle.cbor[0] refused (status-older" \
+    "a bundle with an older list is refused, naming the element"
+contains bundle.log "keeping sequence 3 and the status lists held" "the old lists are kept"
+get "bundle: record 3 after the refused bundle" "$url/api/v1/verify?record=$digits3"
+contains body '"verdict":"revoked"' "bundle: record 3 stays revoked"
+cp partial-bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_count bundle "refused" 2
+contains bundle.log "no file holds a list of school TCDN05 any more" "a bundle leaving a school out is refused"
+get "bundle: the left-out school's record" "$url/api/v1/verify?record=$gone_digits"
+contains body '"verdict":"revoked"' "bundle: the left-out school's record stays revoked"
+cp tampered-bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_count bundle "refused" 3
+contains bundle.log "status list served-bundle.cbor[1] refused (bad-signature" "a tampered bundle is refused on reload"
+cp newer-bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_log bundle "reloaded"
+contains bundle.log "status list served-bundle.cbor[1] (TCDN05) reloaded: sequence 1 -> 2" \
+    "a newer bundle is taken: the changed list is named"
+lacks bundle.log "served-bundle.cbor[0] (CDNHN01) reloaded" "the list that did not change is not named"
+get "bundle: /healthz after the newer bundle" "$url/healthz"
+contains body "status-list TCDN05 sequence 2" "bundle: the newer list is in force"
+contains body "status-list CDNHN01 sequence 2" "bundle: the other list is still in force"
+cp bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_count bundle "refused" 4
+contains bundle.log "status list served-bundle.cbor[1] refused (status-older" \
+    "the first bundle again: its older list is refused"
+# A school leaves the trust list and the bundle at once: taken, its list dropped.
+"$VB_BIN/vanbang-keys" trust-remove --authority authority --list trust-bundle.cbor --cert gone/school.crt \
+    >out 2>&1 || fail "trust-remove: $(cat out)"
+cp partial-bundle.cbor served-bundle.cbor
+kill -HUP "$(cat bundle.pid)"
+wait_log bundle "signer left the trust list"
+contains bundle.log "trust list trust-bundle.cbor reloaded: sequence 3 -> 4" "the trust list without TCDN05 is taken"
+contains bundle.log "status list of TCDN05 (was served-bundle.cbor[1]) dropped: its signer left the trust list" \
+    "the school left out with its signer removed is dropped, not refused"
+get "bundle: the removed school's record" "$url/api/v1/verify?record=$gone_digits"
+contains body '"verdict":"signer-removed"' "bundle: the removed school's record shows signer-removed"
+get "bundle: /healthz after the removal" "$url/healthz"
+lacks body "status-list TCDN05" "bundle: the removed school's list is gone"
+contains body "status-list CDNHN01 sequence 2" "bundle: the other school's list stays"
+vw_stop bundle && pass "the bundle service stops cleanly" || fail "the bundle service did not stop cleanly"
+
 # ---------------------------------------------------------------- the config file
 printf 'anchor = authority/authority.crt\ntrust = trust-seq3.cbor\nstatus = status-2.cose\n' >verifier.conf
 vw_start conf --config verifier.conf --check-interval 0 >/dev/null 2>&1 || true
@@ -224,6 +331,31 @@ contains out "revoked" "offline --quiet: the verdict code"
 code=0; check --status tampered.cose "$link1" >out 2>&1 || code=$?
 [ "$code" -eq 2 ] && pass "offline: a tampered status list exits 2" || fail "offline tampered: exit $code"
 contains out "bad-signature" "offline: the refusal names the status"
+
+# -- offline with the portal's bundle
+code=0; check --status bundle.cbor "$link1" >out 2>&1 || code=$?
+[ "$code" -eq 1 ] && pass "offline bundle: the first school's revoked record exits 1" || fail "offline bundle: exit $code"
+contains out "ĐÃ BỊ THU HỒI" "offline bundle: revoked"
+contains out "CDNHN01 số 2" "offline bundle: the first school's list"
+code=0; check --status bundle.cbor "$gone_link" >out 2>&1 || code=$?
+[ "$code" -eq 1 ] && pass "offline bundle: the second school's revoked record exits 1" ||
+    fail "offline bundle, second school: exit $code"
+contains out "ĐÃ BỊ THU HỒI" "offline bundle: the second school's record revoked"
+contains out "TCDN05 số 1" "offline bundle: the second school's list"
+code=0; check --english --status bundle.cbor "$link2" >out 2>&1 || code=$?
+[ "$code" -eq 1 ] && pass "offline bundle: a superseded record exits 1" || fail "offline bundle superseded: exit $code"
+contains out "SUPERSEDED BY A CORRECTION" "offline bundle: superseded"
+code=0; check --quiet --status bundle.cbor "$link1" "$gone_link" "$(vw_link 4)" >out 2>&1 || code=$?
+[ "$(grep -c '^revoked ' out)" -eq 2 ] && pass "offline bundle --quiet: two revoked" ||
+    fail "offline bundle --quiet: $(cat out)"
+contains out "ok " "offline bundle --quiet: the unlisted record is ok"
+code=0; check --status tampered-bundle.cbor "$link1" >out 2>&1 || code=$?
+[ "$code" -eq 2 ] && pass "offline: a bundle with a tampered list exits 2" || fail "offline tampered bundle: exit $code"
+contains out "tampered-bundle.cbor[1]" "offline: the refusal names the element"
+contains out "bad-signature" "offline: the refusal names the status of the element"
+code=0; check --status empty-bundle.cbor "$link1" >out 2>&1 || code=$?
+[ "$code" -eq 0 ] && pass "offline: an empty bundle holds no list (exit 0)" || fail "offline empty bundle: exit $code"
+contains out "không có cho trường này" "offline empty bundle: no list for the school"
 
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]
