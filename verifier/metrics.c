@@ -138,7 +138,7 @@ void metrics_render(metrics *m, trust_store *trust, text_buffer *out)
         if (snapshot->status[i].in_force)
             text_printf(out, "vanbang_verifier_status_list_entries{origin=\"%s\"} %zu\n",
                         snapshot->status[i].list.origin, snapshot->status[i].list.count);
-    text_puts(out, "# HELP vanbang_verifier_status_lists Status list files configured, by state (dropped: its "
+    text_puts(out, "# HELP vanbang_verifier_status_lists Status lists held (one per file or bundle element), by state (dropped: its "
                    "signer is no longer on the trust list).\n"
                    "# TYPE vanbang_verifier_status_lists gauge\n");
     text_printf(out, "vanbang_verifier_status_lists{state=\"in-force\"} %zu\n", snapshot->status_count - dropped);
