@@ -20,6 +20,7 @@
 #define ISSUER_EXIT_OK 0
 #define ISSUER_EXIT_REFUSED 1
 #define ISSUER_EXIT_USAGE 2
+#define ISSUER_EXIT_RETRY 3   /* upload: the portal could not be reached in time; run again later */
 
 int issuer_sign(int argc, char **argv);
 int issuer_qr(int argc, char **argv);
@@ -40,6 +41,8 @@ int issuer_restore(int argc, char **argv);
 /* The log and the status list (log_cli.c, status_cli.c). */
 int issuer_log(int argc, char **argv);
 int issuer_status(int argc, char **argv);
+/* Mirroring the register to the national portal (upload.c). */
+int issuer_upload(int argc, char **argv);
 
 /* "college" → VB_TYPE_COLLEGE …; 0 if unknown. */
 int issuer_parse_type(const char *name);
@@ -138,6 +141,21 @@ vb_status issuer_sign_checkpoint(vb_register *reg, vb_cose_signer *signer, const
 vb_status issuer_locate(vb_register *reg, const char *serial, uint64_t record_option, uint64_t *record_id,
                         vb_error *err);
 void issuer_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size);
+
+/* ---- The status list (status_cli.c), shared by `status export` and `upload` ---- */
+typedef struct {
+    uint64_t sequence;     /* the sequence taken; 0 when none was */
+    int64_t issued_at;
+    uint64_t revoked, superseded, replacements;
+} issuer_status_summary;
+/* Builds the school's status list from the register as it stands (one read snapshot), takes the
+ * next status sequence (committed before signing: see status_cli.c) and signs the list into
+ * *list (malloc'd). On a failure after the sequence was taken, summary->sequence says which. */
+vb_status issuer_status_list_sign(vb_register *reg, vb_cose_signer *signer, const char *school_code, bool replacements,
+                                  uint64_t after_sequence, uint8_t **list, size_t *list_length,
+                                  issuer_status_summary *summary, vb_error *err);
+/* Says on stderr that a taken status sequence was not published (a harmless gap). */
+void issuer_status_report_gap(uint64_t sequence);
 vb_status issuer_sha256_file(const char *path, uint8_t digest[32], vb_error *err);
 
 #endif

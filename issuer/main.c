@@ -27,6 +27,7 @@ static const char main_help[] =
     "    restore         bring a register back from a backup\n"
     "    log             the register's tamper-evident log: verify, prove, consistency, checkpoints\n"
     "    status          the signed status list of revoked and superseded records: export, show\n"
+    "    upload          mirror the register to the national diploma portal (or export it as CSV)\n"
     "    sign            sign a roster without a register (numbers from options)\n"
     "    qr              draw the QR code of a link: terminal, PNG or SVG\n"
     "    sample-roster   write a realistic roster from a seeded generator (demos, benchmarks)\n"
@@ -37,7 +38,8 @@ static const char main_help[] =
     "    VANBANG_PASSPHRASE   passphrase of the school key (else --passphrase-fd, else a prompt)\n"
     "\n"
     "EXIT STATUS\n"
-    "    0 done; 1 the roster or a record was refused; 2 usage or file errors.\n";
+    "    0 done; 1 the roster or a record was refused; 2 usage or file errors; 3 (upload) the portal\n"
+    "    could not be reached in time: run it again later.\n";
 
 static const struct {
     const char *name;
@@ -55,6 +57,7 @@ static const struct {
     {"restore", issuer_restore},
     {"log", issuer_log},
     {"status", issuer_status},
+    {"upload", issuer_upload},
     {"sign", issuer_sign},
     {"qr", issuer_qr},
     {"sample-roster", issuer_sample_roster},

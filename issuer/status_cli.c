@@ -15,6 +15,9 @@
  * The sequence: each export takes the register's last status sequence + 1 and commits it before
  * signing, so a list that then fails to be written leaves a gap, never two lists with one number
  * (verifiers refuse a list whose sequence is not above the one they hold).
+ *
+ * issuer_status_list_sign builds and signs the list; `status export` writes it to a file and
+ * `upload` (upload.c) sends it to the national portal, so both publish the same list.
  */
 #include "issuer.h"
 
@@ -183,6 +186,51 @@ static vb_status export_record(void *context, const vb_register_record *r, vb_er
     return VB_OK;
 }
 
+void issuer_status_report_gap(uint64_t sequence)
+{
+    fprintf(stderr, ISSUER_PROGRAM ": status list sequence %llu was taken and not published; the next export takes "
+                    "%llu (a gap is harmless)\n",
+            (unsigned long long)sequence, (unsigned long long)sequence + 1);
+}
+
+vb_status issuer_status_list_sign(vb_register *reg, vb_cose_signer *signer, const char *school_code, bool replacements,
+                                  uint64_t after_sequence, uint8_t **list, size_t *list_length,
+                                  issuer_status_summary *summary, vb_error *err)
+{
+    export_context x;
+    bool reading = false;
+    vb_status s;
+    memset(&x, 0, sizeof x);
+    memset(summary, 0, sizeof *summary);
+    *list = NULL;
+    *list_length = 0;
+    x.replacements = replacements;
+    vb_statuslist_builder_init(&x.builder);
+    /* One snapshot: the list speaks for the register as of issued_at. */
+    if ((s = vb_register_begin_read(reg, err)) == VB_OK) {
+        reading = true;
+        summary->issued_at = (int64_t)time(NULL);
+        s = vb_register_each_event(reg, 0, 1, collect_correction, &x.corrections, err);
+    }
+    if (s == VB_OK && x.corrections.count)
+        qsort(x.corrections.items, x.corrections.count, sizeof *x.corrections.items, compare_corrections);
+    if (s == VB_OK)
+        s = vb_register_each_record(reg, NULL, export_record, &x, err);
+    if (reading)
+        vb_register_rollback(reg);
+    if (s == VB_OK)
+        s = vb_register_take_status_sequence(reg, after_sequence, &summary->sequence, err);
+    if (s == VB_OK)
+        s = vb_statuslist_sign(&x.builder, signer, school_code, summary->sequence, summary->issued_at, list,
+                               list_length, err);
+    summary->revoked = x.revoked;
+    summary->superseded = x.superseded;
+    summary->replacements = x.replacement_count;
+    free(x.corrections.items);
+    vb_statuslist_builder_free(&x.builder);
+    return s;
+}
+
 static int status_export(int argc, char **argv)
 {
     enum { OPTION_REGISTER = 256, OPTION_KEY, OPTION_CERT, OPTION_OUT, OPTION_FD, OPTION_PASSPHRASE, OPTION_BARE,
@@ -203,9 +251,7 @@ static int status_export(int argc, char **argv)
     int passphrase_fd = -1, c;
     unsigned long long number;
     uint64_t after = 0;
-    export_context x;
-    memset(&x, 0, sizeof x);
-    x.replacements = true;
+    bool replacements = true;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
         switch (c) {
         case OPTION_REGISTER: register_path = optarg; break;
@@ -221,7 +267,7 @@ static int status_export(int argc, char **argv)
             return status_usage("export", "passphrases are never taken from the command line; use --passphrase-fd N "
                                           "or VANBANG_PASSPHRASE",
                                 NULL);
-        case OPTION_BARE: x.replacements = false; break;
+        case OPTION_BARE: replacements = false; break;
         case OPTION_AFTER:
             if (!issuer_parse_unsigned(optarg, INT64_MAX - 1, &number))
                 return status_usage("export", "--after-sequence needs a sequence number, not", optarg);
@@ -242,53 +288,34 @@ static int status_export(int argc, char **argv)
     char school_code[VB_MAX_SCHOOL_CODE_BYTES + 1];
     uint8_t *list = NULL;
     size_t list_length = 0;
-    uint64_t sequence = 0;
-    int64_t issued_at = 0;
-    bool reading = false;
-    vb_statuslist_builder_init(&x.builder);
+    issuer_status_summary summary;
+    memset(&summary, 0, sizeof summary);
     vb_status s = vb_register_open(register_path, &reg, &err);
     if (s != VB_OK)
         return issuer_report(&err);
     s = issuer_unlock_key(cert, key, passphrase_fd, &signer, school_code, &err);
     if (s == VB_OK)
         s = issuer_check_school(reg, school_code, &err);
-    /* One snapshot: the list speaks for the register as of issued_at. */
-    if (s == VB_OK && (s = vb_register_begin_read(reg, &err)) == VB_OK) {
-        reading = true;
-        issued_at = (int64_t)time(NULL);
-        s = vb_register_each_event(reg, 0, 1, collect_correction, &x.corrections, &err);
-    }
-    if (s == VB_OK && x.corrections.count)
-        qsort(x.corrections.items, x.corrections.count, sizeof *x.corrections.items, compare_corrections);
     if (s == VB_OK)
-        s = vb_register_each_record(reg, NULL, export_record, &x, &err);
-    if (reading)
-        vb_register_rollback(reg);
-    if (s == VB_OK)
-        s = vb_register_take_status_sequence(reg, after, &sequence, &err);
-    if (s == VB_OK)
-        s = vb_statuslist_sign(&x.builder, &signer, school_code, sequence, issued_at, &list, &list_length, &err);
+        s = issuer_status_list_sign(reg, &signer, school_code, replacements, after, &list, &list_length, &summary,
+                                    &err);
     if (s == VB_OK)
         s = vb_file_save_bytes(out, 0644, list, list_length, &err);
     if (s == VB_OK) {
         char when[32];
-        time_t t = (time_t)issued_at;
+        time_t t = (time_t)summary.issued_at;
         struct tm utc;
         gmtime_r(&t, &utc);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &utc);
         printf("status list %llu of %s, as of %s: %llu revoked, %llu superseded, %llu replacement record%s; %zu "
                "bytes written to %s\n",
-               (unsigned long long)sequence, school_code, when, (unsigned long long)x.revoked,
-               (unsigned long long)x.superseded, (unsigned long long)x.replacement_count,
-               x.replacement_count == 1 ? "" : "s", list_length, out);
-    } else if (sequence) {
-        fprintf(stderr, ISSUER_PROGRAM ": status list sequence %llu was taken and not published; the next export "
-                        "takes %llu (a gap is harmless)\n",
-                (unsigned long long)sequence, (unsigned long long)sequence + 1);
+               (unsigned long long)summary.sequence, school_code, when, (unsigned long long)summary.revoked,
+               (unsigned long long)summary.superseded, (unsigned long long)summary.replacements,
+               summary.replacements == 1 ? "" : "s", list_length, out);
+    } else if (summary.sequence) {
+        issuer_status_report_gap(summary.sequence);
     }
     free(list);
-    free(x.corrections.items);
-    vb_statuslist_builder_free(&x.builder);
     if (signer.context)
         vb_cose_signer_free(&signer);
     vb_register_close(reg);

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -2329,11 +2330,54 @@ vb_status vb_register_check_personal_id(const char *id, int32_t birth_date, int 
 /* ---------------------------------------------------------------- auditing the log, status lists */
 
 /* Events in sequence order with the credential row each names: what `log verify` needs to
- * rebuild each leaf from the columns rather than trust the stored entry. */
-static const char event_row_sql[] =
-    "SELECT e.sequence, e.kind, e.record_id, e.time, e.actor, e.reason, e.decision_number, e.decision_date,"
+ * rebuild each leaf from the columns rather than trust the stored entry, and what the upload to
+ * the national portal sends (the same derivation, so what the portal accepted is what `log
+ * verify` rebuilds). Columns 0-15 are read by register_read_event_row. */
+#define EVENT_ROW_SELECT                                                                                       \
+    "SELECT e.sequence, e.kind, e.record_id, e.time, e.actor, e.reason, e.decision_number, e.decision_date,"  \
     " e.batch_id, e.entry, e.original_id, c.record_id IS NOT NULL, c.kind, c.supersedes, c.serial, c.record"
-    " FROM events e LEFT JOIN credentials c ON c.record_id = e.record_id ORDER BY e.sequence";
+static const char event_row_sql[] =
+    EVENT_ROW_SELECT " FROM events e LEFT JOIN credentials c ON c.record_id = e.record_id ORDER BY e.sequence";
+/* Column 16: the personal identification number, only beside the issue of an original. */
+static const char upload_row_sql[] =
+    EVENT_ROW_SELECT ", CASE WHEN e.kind = 1 AND c.kind = 1 THEN c.personal_id END"
+    " FROM events e LEFT JOIN credentials c ON c.record_id = e.record_id WHERE e.sequence >= ?1 ORDER BY e.sequence";
+
+/* One event as its row says (vb_register_event_row): the event's columns, with the record digest
+ * computed from the signed record of the credential row it names and `supersedes` from that
+ * row. Pointers into the statement's current row stay valid until the next step. */
+static void register_read_event_row(vb_register *reg, sqlite3_stmt *statement, vb_register_event_row *row)
+{
+    vb_register_event *e = &row->event;
+    memset(row, 0, sizeof *row);
+    e->sequence = (uint64_t)sqlite3_column_int64(statement, 0);
+    e->kind = sqlite3_column_int(statement, 1);
+    e->record_id = (uint64_t)sqlite3_column_int64(statement, 2);
+    e->time = sqlite3_column_int64(statement, 3);
+    copy_column_text(statement, 4, e->actor, sizeof e->actor);
+    e->reason = sqlite3_column_int(statement, 5);
+    copy_column_text(statement, 6, e->decision_number, sizeof e->decision_number);
+    e->has_decision_date = sqlite3_column_type(statement, 7) != SQLITE_NULL;
+    e->decision_date = sqlite3_column_int(statement, 7);
+    e->batch_id = (uint64_t)sqlite3_column_int64(statement, 8);
+    snprintf(e->school_code, sizeof e->school_code, "%s", reg->school_code);
+    row->entry = sqlite3_column_blob(statement, 9);
+    int entry_length = sqlite3_column_bytes(statement, 9);
+    row->entry_length = entry_length > 0 ? (size_t)entry_length : 0;
+    row->original_id = (uint64_t)sqlite3_column_int64(statement, 10);
+    row->record_found = sqlite3_column_int(statement, 11) != 0;
+    row->record_kind = sqlite3_column_int(statement, 12);
+    copy_column_text(statement, 14, row->serial, sizeof row->serial);
+    /* What the entry says of the record, as the record's own row says it. */
+    if (row->record_found && e->kind != VB_EVENT_REVOKE) {
+        const void *record = sqlite3_column_blob(statement, 15);
+        int record_length = sqlite3_column_bytes(statement, 15);
+        e->has_record_digest = true;
+        SHA256(record ? record : (const void *)"", record_length > 0 ? (size_t)record_length : 0, e->record_digest);
+    }
+    if (row->record_found && e->kind == VB_EVENT_CORRECT)
+        e->supersedes = (uint64_t)sqlite3_column_int64(statement, 13);
+}
 
 vb_status vb_register_each_event_row(vb_register *reg, vb_register_event_row_visitor visit, void *context,
                                      vb_error *err)
@@ -2349,42 +2393,66 @@ vb_status vb_register_each_event_row(vb_register *reg, vb_register_event_row_vis
         return vb_fail(err, VB_ERR_NOMEM, "out of memory");
     }
     while (s == VB_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
-        vb_register_event *e = &row->event;
-        memset(row, 0, sizeof *row);
-        e->sequence = (uint64_t)sqlite3_column_int64(statement, 0);
-        e->kind = sqlite3_column_int(statement, 1);
-        e->record_id = (uint64_t)sqlite3_column_int64(statement, 2);
-        e->time = sqlite3_column_int64(statement, 3);
-        copy_column_text(statement, 4, e->actor, sizeof e->actor);
-        e->reason = sqlite3_column_int(statement, 5);
-        copy_column_text(statement, 6, e->decision_number, sizeof e->decision_number);
-        e->has_decision_date = sqlite3_column_type(statement, 7) != SQLITE_NULL;
-        e->decision_date = sqlite3_column_int(statement, 7);
-        e->batch_id = (uint64_t)sqlite3_column_int64(statement, 8);
-        snprintf(e->school_code, sizeof e->school_code, "%s", reg->school_code);
-        row->entry = sqlite3_column_blob(statement, 9);
-        int entry_length = sqlite3_column_bytes(statement, 9);
-        row->entry_length = entry_length > 0 ? (size_t)entry_length : 0;
-        row->original_id = (uint64_t)sqlite3_column_int64(statement, 10);
-        row->record_found = sqlite3_column_int(statement, 11) != 0;
-        row->record_kind = sqlite3_column_int(statement, 12);
-        copy_column_text(statement, 14, row->serial, sizeof row->serial);
-        /* What the entry says of the record, as the record's own row says it. */
-        if (row->record_found && e->kind != VB_EVENT_REVOKE) {
-            const void *record = sqlite3_column_blob(statement, 15);
-            int record_length = sqlite3_column_bytes(statement, 15);
-            e->has_record_digest = true;
-            SHA256(record ? record : (const void *)"", record_length > 0 ? (size_t)record_length : 0,
-                   e->record_digest);
-        }
-        if (row->record_found && e->kind == VB_EVENT_CORRECT)
-            e->supersedes = (uint64_t)sqlite3_column_int64(statement, 13);
+        register_read_event_row(reg, statement, row);
         s = visit(context, row, err);
     }
     if (s == VB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
         s = register_fail(reg, sqlite3_reset(statement), err);
     sqlite3_finalize(statement);
     free(row);
+    return s;
+}
+
+vb_status vb_register_each_upload_row(vb_register *reg, uint64_t from_sequence, vb_register_upload_row_visitor visit,
+                                      void *context, vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    if (from_sequence > (uint64_t)INT64_MAX)
+        return VB_OK; /* no event has such a number */
+    int rc = sqlite3_prepare_v2(reg->db, upload_row_sql, -1, &statement, NULL);
+    if (rc != SQLITE_OK)
+        return register_fail(reg, rc, err);
+    sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_sequence);
+    vb_status s = VB_OK;
+    vb_register_upload_row *upload = malloc(sizeof *upload);
+    if (!upload) {
+        sqlite3_finalize(statement);
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    }
+    while (s == VB_OK && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        vb_register_event_row *row = &upload->row;
+        register_read_event_row(reg, statement, row);
+        upload->entry_length = 0;
+        upload->record = NULL;
+        upload->record_length = 0;
+        upload->personal_id[0] = '\0';
+        s = vb_register_event_encode(&row->event, upload->entry, sizeof upload->entry, &upload->entry_length, err);
+        if (s != VB_OK) {
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err ? err->message : "");
+            s = vb_fail(err, VB_ERR_REGISTER, "%s: event %llu: its row cannot be encoded as a log entry (%s); run "
+                                              "'vanbang-issue log verify'",
+                        reg->path, (unsigned long long)row->event.sequence, why);
+            break;
+        }
+        if (row->record_found && row->event.kind != VB_EVENT_REVOKE) {
+            upload->record = sqlite3_column_blob(statement, 15);
+            int length = sqlite3_column_bytes(statement, 15);
+            upload->record_length = length > 0 ? (size_t)length : 0;
+            if (!upload->record_length)
+                upload->record = NULL;
+        }
+        /* The one place this module hands out the personal identification number: the national
+         * database is keyed by it (register.h). The schema's CHECK keeps it 12 digits. */
+        if (sqlite3_column_type(statement, 16) == SQLITE_TEXT && sqlite3_column_bytes(statement, 16) == 12)
+            copy_column_text(statement, 16, upload->personal_id, sizeof upload->personal_id);
+        s = visit(context, upload, err);
+    }
+    if (s == VB_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        s = register_fail(reg, sqlite3_reset(statement), err);
+    sqlite3_finalize(statement);
+    OPENSSL_cleanse(upload, sizeof *upload); /* it held a personal identification number */
+    free(upload);
     return s;
 }
 
@@ -2470,5 +2538,55 @@ vb_status vb_register_take_status_sequence(vb_register *reg, uint64_t after, uin
     }
     if (s == VB_OK)
         *sequence = last + 1;
+    return register_own_transaction_end(reg, own, s, err);
+}
+
+/* ---------------------------------------------------------------- the upload cursor */
+
+#define UPLOAD_CURSOR_PREFIX "upload_cursor:"
+
+static vb_status upload_cursor_name(vb_register *reg, const char *portal, char *name, size_t name_size, vb_error *err)
+{
+    if (!portal || !portal[0])
+        return vb_fail(err, VB_ERR_ARGUMENT, "no portal named for the upload cursor");
+    int length = snprintf(name, name_size, UPLOAD_CURSOR_PREFIX "%s", portal);
+    if (length < 0 || (size_t)length >= name_size)
+        return vb_fail(err, VB_ERR_ARGUMENT, "%s: the portal address is too long for an upload cursor", reg->path);
+    return VB_OK;
+}
+
+vb_status vb_register_upload_cursor(vb_register *reg, const char *portal, uint64_t *sequence, vb_error *err)
+{
+    char name[VB_REGISTER_UPLOAD_PORTAL_BYTES + sizeof UPLOAD_CURSOR_PREFIX], text[32];
+    bool found = false;
+    char *end = NULL;
+    *sequence = 0;
+    vb_status s = upload_cursor_name(reg, portal, name, sizeof name, err);
+    if (s == VB_OK)
+        s = vb_register_setting(reg, name, text, sizeof text, &found, err);
+    if (s != VB_OK || !found)
+        return s;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] < '0' || text[0] > '9' || value > (unsigned long long)INT64_MAX)
+        return vb_fail(err, VB_ERR_REGISTER, "%s: setting %s holds '%s', not a number", reg->path, name, text);
+    *sequence = (uint64_t)value;
+    return VB_OK;
+}
+
+vb_status vb_register_set_upload_cursor(vb_register *reg, const char *portal, uint64_t sequence, vb_error *err)
+{
+    char name[VB_REGISTER_UPLOAD_PORTAL_BYTES + sizeof UPLOAD_CURSOR_PREFIX], text[32];
+    bool own;
+    if (sequence > (uint64_t)INT64_MAX)
+        return vb_fail(err, VB_ERR_ARGUMENT, "upload cursor %llu is out of range", (unsigned long long)sequence);
+    vb_status s = upload_cursor_name(reg, portal, name, sizeof name, err);
+    if (s != VB_OK)
+        return s;
+    snprintf(text, sizeof text, "%llu", (unsigned long long)sequence);
+    /* Its own small transaction (or the caller's): the cursor is written once a portal answered. */
+    if ((s = register_own_transaction_begin(reg, &own, err)) != VB_OK)
+        return s;
+    s = vb_register_set_setting(reg, name, text, err);
     return register_own_transaction_end(reg, own, s, err);
 }

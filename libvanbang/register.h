@@ -28,7 +28,9 @@
  *
  * The personal identification number (số định danh cá nhân) is stored here because the national
  * diploma database is keyed by it. No function of this module returns it, puts it in a message,
- * or writes it into an event entry.
+ * or writes it into an event entry — with one exception, for that national database:
+ * vb_register_each_upload_row gives it beside the issue of an original, for the uploader to send
+ * to the national portal (or write into the portal's upload file), never to show.
  *
  * Connections: WAL journal, synchronous=FULL (a commit survives power loss), foreign keys on, a
  * busy timeout of VB_REGISTER_BUSY_TIMEOUT_MS, defensive mode. A register handle is for one
@@ -392,6 +394,40 @@ typedef vb_status (*vb_register_event_row_visitor)(void *context, const vb_regis
 /* Visits every event in sequence order, streaming (memory does not grow with the register). */
 vb_status vb_register_each_event_row(vb_register *reg, vb_register_event_row_visitor visit, void *context,
                                      vb_error *err);
+
+/* ---- Mirroring to the national portal (mirror.h, `vanbang-issue upload`) ---- */
+/* One event as the upload sends it: the event as its row says it is (`row`, the derivation `log
+ * verify` uses; row.entry is the entry as STORED, which is not what is sent), its entry re-encoded
+ * from that event (vb_register_event_encode: the log leaf this row stands for), the signed record
+ * of the credential row it names, and the personal identification number beside the issue of an
+ * original whose row has one. A row edited in the file therefore gives another leaf than the
+ * one a portal accepted, and the portal refuses what follows: that is how an edit shows.
+ * Everything is valid during the visit only; the buffer is wiped after the walk. */
+#define VB_REGISTER_PERSONAL_ID_DIGITS 12
+typedef struct {
+    vb_register_event_row row;
+    uint8_t entry[VB_REGISTER_ENTRY_MAX_BYTES]; /* vb_register_event_encode(&row.event) */
+    size_t entry_length;
+    const uint8_t *record;       /* issue, correct, copy: the credential row's signed record; NULL
+                                  * for a revocation or when the row is missing */
+    size_t record_length;
+    char personal_id[VB_REGISTER_PERSONAL_ID_DIGITS + 1]; /* issue of an original: 12 digits, or "" */
+} vb_register_upload_row;
+typedef vb_status (*vb_register_upload_row_visitor)(void *context, const vb_register_upload_row *row,
+                                                    vb_error *err);
+/* Visits every event with sequence >= from_sequence in sequence order, streaming. A row whose
+ * columns cannot be encoded as an entry stops the walk with VB_ERR_REGISTER naming the event; a
+ * non-VB_OK return from visit stops it and is returned. The caller checks that sequences run on
+ * without a gap. */
+vb_status vb_register_each_upload_row(vb_register *reg, uint64_t from_sequence, vb_register_upload_row_visitor visit,
+                                      void *context, vb_error *err);
+/* The last event sequence a portal acknowledged (setting "upload_cursor:" + portal; 0 when
+ * none), and its update — in the caller's transaction when one is open, else in its own. The
+ * portal's own answer is what an upload trusts; the cursor tells the school where it stands
+ * without asking, and where a file export (`upload --csv`) starts. */
+#define VB_REGISTER_UPLOAD_PORTAL_BYTES 2048
+vb_status vb_register_upload_cursor(vb_register *reg, const char *portal, uint64_t *sequence, vb_error *err);
+vb_status vb_register_set_upload_cursor(vb_register *reg, const char *portal, uint64_t sequence, vb_error *err);
 
 /* A stored checkpoint as its row holds it; the signed bytes are valid during the visit. */
 typedef struct {
