@@ -4,7 +4,7 @@
 #   make test       set up, build, run every unit and CLI test
 #   make test SAN=1 the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS
-#   make bench      print benchmark figures beside their references (record format, verifier)
+#   make bench      print benchmark figures beside their references (record, verifier, issuer, portal)
 include config.mk
 
 LIB_SRC  := $(wildcard libvanbang/*.c)
@@ -77,6 +77,8 @@ bench: all
 	@echo
 	@export NODE_PATH="$$(sh scripts/setup-oa.sh $(BUILD))"; \
 	 sh scripts/bench-verifier.sh $(BUILD) && echo && sh scripts/bench-issue.sh $(BUILD)
+	@echo
+	@sh scripts/bench-portal.sh $(BUILD)
 
 # Regenerates tests/vectors/ from the committed test keys (the files are committed; run on purpose).
 vectors: all

@@ -212,4 +212,107 @@ void report_statistics_csv(const audit_result *result, text_buffer *out);
 int command_audit(int argc, char **argv);   /* audit_cli.c */
 int command_report(int argc, char **argv);  /* audit_cli.c: the yearly report of a province */
 
+/* ---------------------------------------------------------------- the service (serve.c, http.c, pages.c)
+ *
+ * Added for the service; the audit interface above is unchanged. */
+
+#include "ratelimit.h"
+
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+#define PORTAL_MAX_ANCHORS 16
+#define PORTAL_MAX_URI_CHARS 2048                  /* the longest lookup query, with room */
+#define PORTAL_MEMORY_PER_CONNECTION (32u * 1024)  /* request line + headers + answer headers */
+#define PORTAL_MAX_FORM_BYTES 4096                 /* the login form */
+#define PORTAL_MAX_BUFFERED_BYTES (512u << 20)     /* bodies being received, all requests together */
+#define PORTAL_SESSION_SECONDS (8 * 3600)
+#define PORTAL_MAX_SESSIONS 1024
+#define PORTAL_SESSION_COOKIE "vbportal_session"
+
+typedef struct {
+    char listen[64];
+    unsigned port;
+    char *db_path;
+    char *anchors[PORTAL_MAX_ANCHORS];
+    size_t anchor_count;
+    char *trust_path;
+    unsigned threads;               /* HTTP worker threads */
+    unsigned verify_threads;        /* threads checking one batch's events */
+    double rate, burst;             /* the public pages and lookups; rate 0: no limit */
+    double api_rate, api_burst;     /* the schools' endpoints */
+    double login_rate, login_burst; /* login attempts */
+    unsigned per_ip_connections;    /* 0: no limit */
+    unsigned max_connections;
+    unsigned timeout_seconds;
+    bool behind_proxy;              /* X-Real-IP of a loopback peer names the client */
+    bool access_log;
+    bool english_default;           /* pages in English unless ?lang=vi */
+    unsigned check_interval;        /* seconds between looks at the trust list file; 0: SIGHUP only */
+} portal_settings;
+
+/* The trust list in force; requests hold a reference while they use it, so a reload never frees
+ * a list a request is reading (a verification keeps pointers into its entries). */
+typedef struct {
+    vb_trust_list list;
+    uint8_t *bytes;
+    size_t length;
+    int64_t loaded_at;
+    atomic_uint references;
+} portal_trust;
+
+struct store_pool;
+struct portal_sessions;
+struct lookup_result;
+
+typedef struct {
+    portal_settings settings;
+    X509 *anchors[PORTAL_MAX_ANCHORS];
+    pthread_mutex_t trust_lock;     /* guards `trust` (the pointer) only */
+    portal_trust *trust;
+    struct stat trust_seen;
+    struct store_pool *stores;
+    ratelimiter *limiter, *api_limiter, *login_limiter; /* NULL when off */
+    struct portal_sessions *sessions;
+    char content_security_policy[320];
+} portal_service;
+
+/* serve.c */
+portal_trust *portal_trust_acquire(portal_service *service);
+void portal_trust_release(portal_trust *trust);
+/* One line on standard error, after the access lines gathered so far. */
+void portal_log(const char *format, ...) __attribute__((format(printf, 1, 2)));
+int command_serve(int argc, char **argv);
+extern const char serve_help[];
+
+/* http.c */
+struct MHD_Daemon;
+struct MHD_Daemon *portal_http_start(portal_service *service, int listen_socket, char *message, size_t message_size);
+void portal_http_stop(struct MHD_Daemon *daemon);
+void portal_http_flush_log(void);
+struct portal_sessions *portal_sessions_create(void);
+void portal_sessions_free(struct portal_sessions *sessions);
+
+/* pages.c — every value from the store or the request is escaped (text_html, text_json_string). */
+const char *page_style(void);          /* the one style sheet: its hash goes into the CSP */
+typedef struct {
+    const char *serial, *name, *dob;   /* as typed, to fill the form again; NULL: empty */
+} page_lookup_form;
+void page_home(const page_lookup_form *form, const char *problem, bool english, text_buffer *out);
+void page_lookup(const page_lookup_form *form, const struct lookup_result *results, size_t count, bool english,
+                 text_buffer *out);
+void page_login(bool failed, bool english, text_buffer *out);
+void page_error(unsigned http_status, const char *message, bool english, text_buffer *out);
+/* The bar put above the audit report: who is logged in, the CSV files, logging out. */
+const char *page_audit_bar_style(void);
+void page_audit_bar(const char *user, const char *province, int year, bool english, text_buffer *out);
+void json_lookup(const struct lookup_result *results, size_t count, text_buffer *out);
+
+/* main.c */
+int command_init(int argc, char **argv);
+int command_user_add(int argc, char **argv);
+int command_user_list(int argc, char **argv);
+
 #endif
