@@ -5,6 +5,10 @@
 # (so `revoked`), leaves one PNG and one SVG per graduate and a PDF in demo/diplomas, proves its
 # register whole with `log verify`, and that the live verifier on loopback answers the first
 # record valid and the second revoked; zbarimg, when installed, reads the first PNG as its link.
+# The portal part: the register is uploaded to the portal on loopback, the public lookup by
+# serial and unaccented name finds the first diploma, the portal's status bundle makes the
+# verifier report the second revoked, demo/report/report.html is written, and the portal was
+# stopped at the end.
 # Needs env VB_ROOT and VB_BUILD (set by scripts/run-tests.sh).
 set -u
 . "$VB_ROOT/tests/cli/lib.sh"
@@ -48,11 +52,31 @@ if [ -f "$manifest" ]; then
         fail "no 'log verify: OK' in the demo's output"
     [ "$(head -c 5 "$demo/diplomas/diplomas.pdf" 2>/dev/null)" = "%PDF-" ] && pass "the batch is printed as a PDF" ||
         fail "demo/diplomas/diplomas.pdf is missing or not a PDF"
-    sed -n '/^== 9\./,/^== Done/p' "$work/demo.out" >"$work/step9"
+    sed -n '/^== 9\./,/^== 10\./p' "$work/demo.out" >"$work/step9"
     grep -q '^{"verdict":"valid"' "$work/step9" && pass "the live verifier answers the first record valid" ||
         fail "the live verifier's answer for the first record is not valid"
     grep -q '"verdict":"revoked"' "$work/step9" && pass "the live verifier answers the second record revoked" ||
         fail "the live verifier does not answer the second record revoked"
+    # Steps 10 to 14: the national portal.
+    events=$((rows + 1))  # one issue per graduate, then the revocation
+    sed -n '/^== 11\./,/^== 12/p' "$work/demo.out" | grep -q "portal holds $events$" &&
+        pass "the upload leaves the portal holding the register's $events events" ||
+        fail "no 'portal holds $events' line in step 11 (one issue per graduate and the revocation)"
+    if command -v curl >/dev/null 2>&1; then
+        first_serial=$(sed -n 2p "$manifest" | cut -d, -f3)
+        first_name=$(sed -n 2p "$manifest" | cut -d, -f4)
+        sed -n '/^== 12\./,/^== 13\./p' "$work/demo.out" >"$work/step12"
+        grep -q "^lookup serial=$first_serial name=[A-Z ]*: found=true $first_name (in-force)$" "$work/step12" &&
+            pass "the portal's lookup by serial and unaccented name finds the first diploma, in force" ||
+            fail "the lookup did not find $first_serial $first_name: $(cat "$work/step12")"
+        sed -n '/^== 13\./,/^== 14\./p' "$work/demo.out" | grep -q "ĐÃ BỊ THU HỒI" &&
+            pass "the portal's status bundle makes the verifier report the second diploma revoked" ||
+            fail "step 13 does not report the second diploma revoked"
+    fi
+    grep -q "<svg" "$demo/report/report.html" 2>/dev/null && pass "the province's report is in demo/report/report.html" ||
+        fail "demo/report/report.html is missing or draws no chart"
+    grep -q "stopping on SIGTERM" "$demo/portal/portal.log" 2>/dev/null && pass "the demo stopped the portal" ||
+        fail "the portal's log does not say it was stopped"
     png=0; svg=0; broken=""
     for serial in $(cat "$work/serials"); do
         if [ "$(head -c 8 "$demo/diplomas/$serial.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
