@@ -857,6 +857,193 @@ static void csp_for_document(const char *html, char *out, size_t out_size)
              "; img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
 }
 
+/* ---------------------------------------------------------------- audits kept
+ *
+ * A view of /audit (or of its CSV files) wants the audit of the user's (province, year) as the
+ * store stands. The audit is one read transaction over every record, a minute for a million
+ * of them, while what it reads changes only when a school sends something: so the last audits
+ * are kept, each with the marks of what it was made from — the store's version (store.h) read
+ * in the audit's own snapshot, and the trust list's sequence — and a view whose marks are the
+ * same takes the kept one. Otherwise the view makes it, in the snapshot it read the marks in;
+ * views of the same (province, year) meanwhile wait for it and then look again, so one audit
+ * never runs twice at once. An audit is shared by the slot and by the views rendering it, and
+ * freed by whichever lets go of it last. */
+
+typedef struct {
+    audit_result result;
+    atomic_uint references;
+} kept_audit;
+
+typedef struct {
+    store_version version;
+    uint64_t trust_sequence;
+} audit_mark;
+
+typedef struct {
+    bool used;                           /* holds a (province, year) */
+    char province[PORTAL_MAX_PROVINCE_BYTES + 1];
+    int year;
+    bool running;                        /* a view is making its audit now */
+    audit_mark mark;                     /* what `kept` was made from */
+    kept_audit *kept;                    /* NULL until an audit of it succeeded */
+    uint64_t last_used;
+} audit_slot;
+
+struct portal_audits {
+    pthread_mutex_t lock;                /* guards the slots, not the audits they point to */
+    pthread_cond_t finished;             /* a slot stopped running */
+    uint64_t clock;                      /* ticks at each use, for last_used */
+    audit_slot slots[PORTAL_AUDIT_CACHE_ENTRIES];
+};
+
+struct portal_audits *portal_audits_create(void)
+{
+    struct portal_audits *audits = calloc(1, sizeof *audits);
+    if (audits) {
+        pthread_mutex_init(&audits->lock, NULL);
+        pthread_cond_init(&audits->finished, NULL);
+    }
+    return audits;
+}
+
+static void kept_release(kept_audit *kept)
+{
+    if (kept && atomic_fetch_sub_explicit(&kept->references, 1, memory_order_acq_rel) == 1) {
+        audit_free(&kept->result);
+        free(kept);
+    }
+}
+
+void portal_audits_free(struct portal_audits *audits)
+{
+    if (!audits)
+        return;
+    for (size_t i = 0; i < PORTAL_AUDIT_CACHE_ENTRIES; i++)
+        kept_release(audits->slots[i].kept);
+    pthread_cond_destroy(&audits->finished);
+    pthread_mutex_destroy(&audits->lock);
+    free(audits);
+}
+
+static bool slot_is(const audit_slot *slot, const char *province, int year)
+{
+    return slot->used && slot->year == year && strcmp(slot->province, province) == 0;
+}
+
+/* A slot for a (province, year) none holds: a free one, else the least recently used that is
+ * not running (its audit let go of); NULL when every slot is running. Under the lock. */
+static audit_slot *slot_claim(struct portal_audits *audits, const char *province, int year, kept_audit **evicted)
+{
+    audit_slot *chosen = NULL;
+    for (size_t i = 0; i < PORTAL_AUDIT_CACHE_ENTRIES; i++) {
+        audit_slot *slot = &audits->slots[i];
+        if (!slot->used) {
+            chosen = slot;
+            break;
+        }
+        if (!slot->running && (!chosen || slot->last_used < chosen->last_used))
+            chosen = slot;
+    }
+    if (!chosen)
+        return NULL;
+    *evicted = chosen->kept;
+    memset(chosen, 0, sizeof *chosen);
+    chosen->used = true;
+    snprintf(chosen->province, sizeof chosen->province, "%s", province);
+    chosen->year = year;
+    return chosen;
+}
+
+/* The audit of (province, year) as the store stands now: the kept one when its marks hold
+ * (*made false), else a new one (*made true), kept for the next views. The caller lets go of
+ * it with kept_release. NULL when the audit failed (err says why). st is the caller's
+ * connection, with no transaction open. */
+static kept_audit *audit_get(portal_service *s, store *st, const char *province, int year, bool *made,
+                             vb_error *err)
+{
+    struct portal_audits *audits = s->audits;
+    for (;;) {
+        audit_mark mark;
+        memset(&mark, 0, sizeof mark);
+        portal_trust *trust = portal_trust_acquire(s);
+        mark.trust_sequence = trust->list.sequence;
+        if (store_snapshot_begin(st, &mark.version, err) != VB_OK) {
+            portal_trust_release(trust);
+            return NULL;
+        }
+        kept_audit *evicted = NULL;
+        pthread_mutex_lock(&audits->lock);
+        audit_slot *slot = NULL;
+        for (size_t i = 0; i < PORTAL_AUDIT_CACHE_ENTRIES && !slot; i++)
+            if (slot_is(&audits->slots[i], province, year))
+                slot = &audits->slots[i];
+        if (slot && slot->kept && slot->mark.trust_sequence == mark.trust_sequence &&
+            store_version_equal(&slot->mark.version, &mark.version)) {
+            kept_audit *kept = slot->kept;
+            atomic_fetch_add_explicit(&kept->references, 1, memory_order_relaxed);
+            slot->last_used = ++audits->clock;
+            pthread_mutex_unlock(&audits->lock);
+            store_snapshot_end(st);
+            portal_trust_release(trust);
+            *made = false;
+            return kept;
+        }
+        bool newer_kept = slot && slot->kept && (slot->mark.version.writes > mark.version.writes ||
+                                                 slot->mark.trust_sequence > mark.trust_sequence);
+        if (!slot)
+            slot = slot_claim(audits, province, year, &evicted);
+        if (!slot || slot->running || newer_kept) {
+            /* Being made by another view (or, when every slot is, others): wait for it, then
+             * look again in a new snapshot — the one the other view made the audit in may be
+             * newer than this one, as the kept one is when newer_kept. */
+            store_snapshot_end(st);
+            portal_trust_release(trust);
+            if (!slot)
+                pthread_cond_wait(&audits->finished, &audits->lock);
+            else
+                while (slot->running && slot_is(slot, province, year))
+                    pthread_cond_wait(&audits->finished, &audits->lock);
+            pthread_mutex_unlock(&audits->lock);
+            continue;
+        }
+        slot->running = true;
+        slot->last_used = ++audits->clock;
+        pthread_mutex_unlock(&audits->lock);
+        kept_release(evicted);
+
+        /* In the snapshot the marks were read in, so they describe what the audit saw. */
+        kept_audit *fresh = calloc(1, sizeof *fresh);
+        vb_status status = VB_ERR_NOMEM;
+        if (fresh) {
+            audit_options options = {.province = province, .year = year, .threads = s->settings.verify_threads};
+            atomic_init(&fresh->references, 1);
+            status = audit_run(store_db(st), &trust->list, &options, &fresh->result, err);
+        } else {
+            vb_fail(err, VB_ERR_NOMEM, "out of memory");
+        }
+        store_snapshot_end(st);
+        portal_trust_release(trust);
+        if (status != VB_OK) { /* audit_run freed what it had made */
+            free(fresh);
+            fresh = NULL;
+        }
+        kept_audit *replaced = NULL;
+        pthread_mutex_lock(&audits->lock);
+        slot->running = false;
+        if (fresh) {
+            replaced = slot->kept;
+            slot->kept = fresh;
+            slot->mark = mark;
+            atomic_fetch_add_explicit(&fresh->references, 1, memory_order_relaxed);
+        }
+        pthread_cond_broadcast(&audits->finished);
+        pthread_mutex_unlock(&audits->lock);
+        kept_release(replaced);
+        *made = true;
+        return fresh;
+    }
+}
+
 static enum MHD_Result audit(portal_service *s, struct MHD_Connection *connection, request *r, const client *who)
 {
     bool english = is_english(s, connection);
@@ -878,23 +1065,24 @@ static enum MHD_Result audit(portal_service *s, struct MHD_Connection *connectio
     }
     const char *action = r->route.id == ROUTE_AUDIT ? "report"
                          : r->route.id == ROUTE_AUDIT_ANOMALIES ? "anomalies.csv" : "statistics.csv";
-    audit_result *result = calloc(1, sizeof *result);
-    if (!result)
-        return refuse(s, connection, r, 500, "internal", "out of memory", NULL, 0);
-    audit_options options = {.province = who_is.province, .year = year, .threads = s->settings.verify_threads};
     vb_error err = {0};
-    portal_trust *trust = portal_trust_acquire(s);
+    bool made = false;
     store *st = store_pool_acquire(s->stores);
     log_access(st, who_is.user, who_is.province, action, who);
-    vb_status status = audit_run(store_db(st), &trust->list, &options, result, &err);
+    kept_audit *kept = audit_get(s, st, who_is.province, year, &made, &err);
     store_pool_release(s->stores, st);
-    portal_trust_release(trust);
-    if (status != VB_OK) {
-        audit_free(result);
-        free(result);
+    if (!kept) {
         portal_log("audit failed: %s", err.message);
         return refuse(s, connection, r, 500, "internal", english ? "The audit failed; try again later."
                                                                  : "Kiểm tra bị lỗi; hãy thử lại sau.", NULL, 0);
+    }
+    const audit_result *result = &kept->result;
+    if (made) {
+        char scope[24] = "every year";
+        if (year)
+            snprintf(scope, sizeof scope, "year %d", year);
+        portal_log("audit made in %.2f s (%s; %llu schools, %llu records); kept until the store changes",
+                   result->seconds, scope, (unsigned long long)result->schools, (unsigned long long)result->records);
     }
     text_buffer body;
     text_init(&body, 1 << 16);
@@ -904,8 +1092,7 @@ static enum MHD_Result audit(portal_service *s, struct MHD_Connection *connectio
             report_anomalies_csv(result, &body);
         else
             report_statistics_csv(result, &body);
-        audit_free(result);
-        free(result);
+        kept_release(kept);
         header disposition = {"Content-Disposition", anomalies ? "attachment; filename=\"anomalies.csv\""
                                                                : "attachment; filename=\"statistics.csv\""};
         return answer_text(s, connection, r, 200, "text/csv; charset=utf-8", &body, NULL, &disposition, 1);
@@ -914,8 +1101,7 @@ static enum MHD_Result audit(portal_service *s, struct MHD_Connection *connectio
     text_init(&report, 1 << 16);
     text_init(&bar, 1024);
     report_html(result, english, &report);
-    audit_free(result);
-    free(result);
+    kept_release(kept);
     page_audit_bar(who_is.user, who_is.province, year, english, &bar);
     dress_report(&report, &bar, &body);
     bool failed = report.failed || bar.failed;

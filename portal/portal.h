@@ -231,6 +231,7 @@ int command_report(int argc, char **argv);  /* audit_cli.c: the yearly report of
 #define PORTAL_SESSION_SECONDS (8 * 3600)
 #define PORTAL_MAX_SESSIONS 1024
 #define PORTAL_SESSION_COOKIE "vbportal_session"
+#define PORTAL_AUDIT_CACHE_ENTRIES 16              /* audits kept, by (province, year) */
 
 typedef struct {
     char listen[64];
@@ -265,6 +266,7 @@ typedef struct {
 
 struct store_pool;
 struct portal_sessions;
+struct portal_audits;
 struct lookup_result;
 
 typedef struct {
@@ -276,6 +278,7 @@ typedef struct {
     struct store_pool *stores;
     ratelimiter *limiter, *api_limiter, *login_limiter; /* NULL when off */
     struct portal_sessions *sessions;
+    struct portal_audits *audits;   /* the last audits made, reused until the store changes */
     char content_security_policy[320];
 } portal_service;
 
@@ -294,6 +297,12 @@ void portal_http_stop(struct MHD_Daemon *daemon);
 void portal_http_flush_log(void);
 struct portal_sessions *portal_sessions_create(void);
 void portal_sessions_free(struct portal_sessions *sessions);
+/* An audit over a million records takes a minute: the service keeps the last
+ * PORTAL_AUDIT_CACHE_ENTRIES (least recently used dropped), each marked with the store's
+ * version (store.h) and the trust list it was checked against, and a view reuses one whose
+ * marks still hold. One audit of a (province, year) runs at a time; other views of it wait. */
+struct portal_audits *portal_audits_create(void);
+void portal_audits_free(struct portal_audits *audits); /* after the daemon stopped */
 
 /* pages.c — every value from the store or the request is escaped (text_html, text_json_string). */
 const char *page_style(void);          /* the one style sheet: its hash goes into the CSP */

@@ -50,7 +50,9 @@ const char serve_help[] =
     "\n"
     "    The public looks a diploma up by its serial number and the holder's name or date of\n"
     "    birth (rate-limited; never a list, never a personal identification number). Provincial\n"
-    "    staff log in to read the audit of their province (users: 'vanbang-portal user-add').\n"
+    "    staff log in to read the audit of their province (users: 'vanbang-portal user-add'). An\n"
+    "    audit is made once and kept (the last 16, by province and year) until a school sends\n"
+    "    something or the trust list changes; the report says when it was made.\n"
     "\n"
     "    The trust list is checked against the --anchor certificates at start; the portal refuses\n"
     "    to start without a valid one. It is read again on SIGHUP and when the file changes; a\n"
@@ -649,7 +651,7 @@ int command_serve(int argc, char **argv)
         (settings->api_rate > 0 && !(service->api_limiter = ratelimit_create(settings->api_rate, settings->api_burst))) ||
         (settings->login_rate > 0 &&
          !(service->login_limiter = ratelimit_create(settings->login_rate, settings->login_burst))) ||
-        !(service->sessions = portal_sessions_create())) {
+        !(service->sessions = portal_sessions_create()) || !(service->audits = portal_audits_create())) {
         fprintf(stderr, PORTAL_PROGRAM " serve: out of memory\n");
         goto done;
     }
@@ -703,6 +705,7 @@ done:
         close(fd);
     store_pool_close(service->stores);
     portal_sessions_free(service->sessions);
+    portal_audits_free(service->audits);
     ratelimit_free(service->limiter);
     ratelimit_free(service->api_limiter);
     ratelimit_free(service->login_limiter);

@@ -85,6 +85,7 @@ typedef enum {
     SQL_STATUS_SET,
     SQL_STATUS_ALL,
     SQL_TOTALS,
+    SQL_VERSION,
     SQL_LOOKUP_SERIAL,
     SQL_LOOKUP_RECORD,
     SQL_LOOKUP_REVOKED,
@@ -125,6 +126,9 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_STATUS_SET] = "UPDATE schools SET status_list = ?2, status_sequence = ?3, updated_at = ?4 WHERE code = ?1",
     [SQL_STATUS_ALL] = "SELECT status_list FROM schools WHERE status_list IS NOT NULL ORDER BY code",
     [SQL_TOTALS] = "SELECT count(*), coalesce(sum(size), 0) FROM schools",
+    [SQL_VERSION] = "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(status_sequence), 0), "
+                    "coalesce(max(updated_at), 0), (SELECT count(*) FROM checkpoints), "
+                    "(SELECT count(*) FROM incidents), (SELECT coalesce(max(id), 0) FROM incidents) FROM schools",
     [SQL_LOOKUP_SERIAL] = "SELECT school, record_id, kind, folded_name, birth_date FROM records "
                           "WHERE serial = ?1 AND kind IN (1, 2) ORDER BY school, record_id",
     [SQL_LOOKUP_RECORD] =
@@ -189,8 +193,18 @@ static vb_status exec(store *st, const char *sql, vb_error *err)
     return VB_OK;
 }
 
+/* Write transactions this process committed (store_version). */
+static atomic_uint_fast64_t committed_writes;
+
 static vb_status begin_write(store *st, vb_error *err) { return exec(st, "BEGIN IMMEDIATE", err); }
-static vb_status commit(store *st, vb_error *err) { return exec(st, "COMMIT", err); }
+/* Counted after the commit, never before: a reader that sees the new count also sees the rows. */
+static vb_status commit(store *st, vb_error *err)
+{
+    vb_status s = exec(st, "COMMIT", err);
+    if (s == VB_OK)
+        atomic_fetch_add(&committed_writes, 1);
+    return s;
+}
 static void rollback(store *st)
 {
     if (!sqlite3_get_autocommit(st->db))
@@ -1395,6 +1409,42 @@ vb_status store_totals(store *st, uint64_t *schools, uint64_t *events, vb_error 
     }
     done_with(statement);
     return s;
+}
+
+vb_status store_snapshot_begin(store *st, store_version *version, vb_error *err)
+{
+    sqlite3_stmt *statement;
+    vb_status s;
+    memset(version, 0, sizeof *version);
+    version->writes = atomic_load(&committed_writes); /* before the snapshot: see store.h */
+    if ((s = exec(st, "BEGIN", err)) != VB_OK)
+        return s;
+    if ((s = prepared(st, SQL_VERSION, &statement, err)) != VB_OK) {
+        rollback(st);
+        return s;
+    }
+    if (sqlite3_step(statement) == SQLITE_ROW) {
+        int64_t *columns[] = {&version->schools,     &version->events,    &version->status_sequences,
+                              &version->last_update, &version->checkpoints, &version->incidents,
+                              &version->last_incident};
+        for (int i = 0; i < (int)(sizeof columns / sizeof columns[0]); i++)
+            *columns[i] = sqlite3_column_int64(statement, i);
+    } else {
+        s = sql_fail(st, err, "reading its version");
+    }
+    done_with(statement);
+    if (s != VB_OK)
+        rollback(st);
+    return s;
+}
+
+void store_snapshot_end(store *st) { rollback(st); /* read only: nothing to keep */ }
+
+bool store_version_equal(const store_version *a, const store_version *b)
+{
+    return a->writes == b->writes && a->schools == b->schools && a->events == b->events &&
+           a->status_sequences == b->status_sequences && a->checkpoints == b->checkpoints &&
+           a->incidents == b->incidents && a->last_incident == b->last_incident && a->last_update == b->last_update;
 }
 
 /* ---------------------------------------------------------------- the lookup */

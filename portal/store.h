@@ -89,6 +89,28 @@ vb_status store_status_bundle(store *st, uint8_t **data, size_t *length, size_t 
 /* For /healthz: schools known, events held in all. */
 vb_status store_totals(store *st, uint64_t *schools, uint64_t *events, vb_error *err);
 
+/* ---- What the audit reads, and whether it changed ---- */
+
+/* A cheap mark of the store as the audit would see it, so that a service can keep an audit and
+ * tell when it is out of date without running it again. `writes` counts the write transactions
+ * this process committed (store_accept_batch, store_compare_leaves, store_put_status); it is
+ * read before the snapshot starts, so a write racing with it can make the mark look older than
+ * the snapshot (one needless audit), never newer (a stale one kept). The rest comes from the
+ * tables in the snapshot, and so also sees what another process (a second `serve` on the same
+ * file) wrote: every accepted batch grows a school's size and adds a checkpoint, every status
+ * list raises a status sequence, every incident adds a row. Access-log rows and users, which
+ * the audit does not read, change nothing here. */
+typedef struct {
+    uint64_t writes;
+    int64_t schools, events, status_sequences, checkpoints, incidents, last_incident, last_update;
+} store_version;
+
+/* Begins a read transaction on st and reads the version in it: until store_snapshot_end, every
+ * query on st (an audit_run on store_db(st) included) sees the store that version describes. */
+vb_status store_snapshot_begin(store *st, store_version *version, vb_error *err);
+void store_snapshot_end(store *st);
+bool store_version_equal(const store_version *a, const store_version *b);
+
 /* ---- The public lookup ---- */
 
 typedef enum { LOOKUP_IN_FORCE = 1, LOOKUP_SUPERSEDED = 2, LOOKUP_REVOKED = 3 } lookup_state;

@@ -11,8 +11,10 @@
 # fields; a revocation and a correction uploaded and shown as such; a status list stored and
 # served alone and in the bundle; a leaf statement, honest and with one leaf changed (incident);
 # a rewritten register refused with an incident; users, login refused and logged, login, the
-# audit page and its CSV files, logout; the rate limits (429 with Retry-After); SIGHUP; and no
-# personal identification number of the roster in any answer, log or access-log row.
+# audit page and its CSV files, logout; the audit kept between views (the same generation time a
+# second later, no new audit made) and made anew, once for four views at once, after a batch is
+# accepted; the rate limits (429 with Retry-After); SIGHUP; and no personal identification
+# number of the roster in any answer, log or access-log row.
 # Needs env VB_BIN, VB_BUILD (set by scripts/run-tests.sh), curl and sqlite3.
 set -u
 . "$VB_ROOT/tests/cli/lib.sh"
@@ -419,6 +421,55 @@ expect 400 "a bad year" "$main_url/audit?year=12" -H "Cookie: $token"
 same "$(q "SELECT group_concat(action, ',') FROM (SELECT action FROM access_log WHERE user = 'thanh.nv' ORDER BY id)")" \
     "login-failed,login,report,anomalies.csv,statistics.csv" "every access of the user is logged"
 same "$(q "SELECT DISTINCT province FROM access_log WHERE action = 'login'")" "Hà Nội" "with the user's province"
+
+# The audit is kept between views (a minute over a million records): a view a second later
+# shows the same generation time and makes no new audit; after a batch is accepted the next
+# view has a new time and the new counts, made once however many views ask at the same time.
+generated() { sed -n 's/.*Lập lúc: \([0-9T:Z-]*\).*/\1/p' body | head -n 1; }
+log_events() { sed -n 's/.*Số sự kiện trong nhật ký<\/th><td class="n">\([^<]*\)<.*/\1/p' body | head -n 1; }
+revoked_csv() { tr -d '\r' <body | awk -F, '$1 == "school" && $2 == "CDNHN01" { print $NF }'; }
+audits_made() { grep -c "audit made in" main.log; }
+views() { q "SELECT count(*) FROM access_log WHERE user = 'thanh.nv' AND action IN ('report', 'statistics.csv')"; }
+made0=$(audits_made)
+[ "$made0" -ge 1 ] && pass "the service log says when an audit is made" || fail "no 'audit made' line in main.log"
+views0=$(views)
+expect 200 "the audit report, again" "$main_url/audit" -H "Cookie: $token"
+time_a=$(generated); events_a=$(log_events)
+case "$time_a" in 20??-??-??T??:??:??Z) pass "the report says when its audit was made ($time_a)" ;;
+*) fail "no generation time in the report: '$time_a'" ;; esac
+same "$events_a" 22 "the report counts 22 log events"
+expect 200 "statistics.csv, kept" "$main_url/audit/statistics.csv" -H "Cookie: $token"
+revoked_a=$(revoked_csv)
+sleep 1.1
+seconds_b=$(curl -s -o body -w '%{time_total}' -H "Cookie: $token" "$main_url/audit")
+same "$(generated)" "$time_a" "a view a second later shows the audit of the same time"
+awk -v t="$seconds_b" 'BEGIN { exit !(t < 1) }' && pass "and comes at once (${seconds_b} s)" ||
+    fail "the kept audit took ${seconds_b} s"
+same "$(audits_made)" "$made0" "views of an unchanged store make no new audit (page and CSV)"
+same "$(views)" "$((views0 + 3))" "every view is still in the access log"
+run 0 "revoke record 5" "$issue" revoke "$(rq 'SELECT serial FROM credentials WHERE record_id = 5')" \
+    --register reg.db --reason issuer-error --decision 7/QĐ-CĐN --decision-date 02/10/2026
+mb $school --first 23 --count 1 --out b4.cbor
+post 200 "a new batch: the revocation" /api/v1/batches b4.cbor
+contains body '"accepted":1,"size":23' "23 events held"
+pids=""
+for i in 1 2 3 4; do
+    curl -s -o "view$i" -H "Cookie: $token" "$main_url/audit" & pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+cp view1 body
+time_c=$(generated)
+[ -n "$time_c" ] && [ "$time_c" != "$time_a" ] && pass "after the batch the report is made anew ($time_c)" ||
+    fail "the report after the batch is of '$time_c', before it '$time_a'"
+same "$(log_events)" 23 "with the new count of log events"
+for i in 2 3 4; do
+    cp "view$i" body
+    same "$(generated)" "$time_c" "view $i at the same time shows the same audit"
+done
+same "$(audits_made)" "$((made0 + 1))" "four views at once made one audit"
+expect 200 "statistics.csv after the batch" "$main_url/audit/statistics.csv" -H "Cookie: $token"
+same "$(revoked_csv)" "$((revoked_a + 1))" "statistics.csv counts the new revocation"
+same "$(audits_made)" "$((made0 + 1))" "the CSV takes the audit the page made"
 expect 303 "logout" "$main_url/audit/logout" -X POST -H "Cookie: $token"
 expect 303 "the session has ended" "$main_url/audit" -H "Cookie: $token"
 expect 303 "a forged session" "$main_url/audit" -H "Cookie: vbportal_session=$(printf '%064d' 0)"
@@ -430,7 +481,12 @@ sleep 1.2
 contains main.log "SIGHUP: trust list sequence" "SIGHUP loads the new trust list"
 expect 200 "healthz" "$main_url/healthz"
 contains body "schools 2" "healthz counts the schools"
-contains body "events 27" "and the events"
+contains body "events 28" "and the events"
+expect 303 "login again" "$main_url/audit/login" --data-urlencode "user=thanh.nv" \
+    --data-urlencode "password=mật khẩu thử 2026"
+token=$(header_value Set-Cookie | sed 's/;.*//')
+expect 200 "the audit report under the new trust list" "$main_url/audit" -H "Cookie: $token"
+same "$(audits_made)" "$((made0 + 2))" "a new trust list makes a new audit"
 
 # ---------------------------------------------------------------- rate limits
 printf 'port = 9\nrate = 1000\n' >bad.conf
