@@ -11,6 +11,7 @@
  */
 #include "portal.h"
 
+#include "form.h"
 #include "mirror.h"
 #include "record.h"
 #include "register.h"
@@ -686,57 +687,6 @@ static enum MHD_Result healthz(portal_service *s, struct MHD_Connection *connect
 
 /* ---------------------------------------------------------------- the staff's audit */
 
-/* Decodes application/x-www-form-urlencoded text in place ('+' is a space); false when a %
- * escape is broken or decodes to NUL. */
-static bool form_decode(char *text)
-{
-    char *out = text;
-    for (char *in = text; *in; in++) {
-        if (*in == '+') {
-            *out++ = ' ';
-        } else if (*in == '%') {
-            int value = 0;
-            for (int k = 1; k <= 2; k++) {
-                char c = in[k];
-                int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-                if (digit < 0)
-                    return false;
-                value = value * 16 + digit;
-            }
-            if (value == 0)
-                return false;
-            *out++ = (char)value;
-            in += 2;
-        } else {
-            *out++ = *in;
-        }
-    }
-    *out = '\0';
-    return true;
-}
-
-/* The value of `name` in a form body (decoded into out); false when absent, broken or too long. */
-static bool form_field(const uint8_t *body, size_t length, const char *name, char *out, size_t out_size)
-{
-    size_t name_length = strlen(name);
-    for (size_t i = 0; i < length;) {
-        size_t end = i;
-        while (end < length && body[end] != '&')
-            end++;
-        if (end - i > name_length && memcmp(body + i, name, name_length) == 0 && body[i + name_length] == '=') {
-            size_t value_length = end - i - name_length - 1;
-            if (value_length >= out_size)
-                return false;
-            memcpy(out, body + i + name_length + 1, value_length);
-            out[value_length] = '\0';
-            return form_decode(out);
-        }
-        i = end + 1;
-    }
-    return false;
-}
-
 static enum MHD_Result login(portal_service *s, struct MHD_Connection *connection, request *r, const client *who)
 {
     bool english = is_english(s, connection);
@@ -753,10 +703,10 @@ static enum MHD_Result login(portal_service *s, struct MHD_Connection *connectio
     char user[PORTAL_MAX_USER_BYTES + 1] = "", password[PASSWORD_MAX_BYTES + 1] = "", lang[8] = "";
     char province[PORTAL_MAX_PROVINCE_BYTES + 1], stored[PASSWORD_STORED_BYTES];
     const uint8_t *form = r->body ? r->body : (const uint8_t *)"";
-    if (form_field(form, r->body_length, "lang", lang, sizeof lang))
+    if (vb_form_field(form, r->body_length, "lang", lang, sizeof lang))
         english = strncmp(lang, "en", 2) == 0;
-    bool readable = form_field(form, r->body_length, "user", user, sizeof user) &&
-                    form_field(form, r->body_length, "password", password, sizeof password);
+    bool readable = vb_form_field(form, r->body_length, "user", user, sizeof user) &&
+                    vb_form_field(form, r->body_length, "password", password, sizeof password);
     store *st = store_pool_acquire(s->stores);
     bool found = false, good = false;
     vb_error err = {0};
