@@ -15,7 +15,10 @@
  *   3. Events S+1 … N go in batches: each a vb_mirror_batch with a freshly signed checkpoint of
  *      size first − 1 + count over those leaves and the consistency proof from first − 1, POSTed
  *      as application/cbor. A 200 moves the register's cursor for this portal (its own small
- *      transaction); the portal's answer, not the cursor, says where the next run starts.
+ *      transaction); the portal's answer, not the cursor, says where the next run starts. The
+ *      next batch is read and signed while the one before is in flight (a sender thread does the
+ *      HTTP), and goes only once the portal acknowledged that one: at most two signed batches
+ *      are held.
  *   4. Unless --no-status, a fresh signed status list (the one `status export` writes) is PUT.
  *
  * Why killing it at any moment is harmless: the portal stores only the events that follow what
@@ -51,6 +54,7 @@
 #include <getopt.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +73,7 @@
 #define UPLOAD_SHOWN_PROBLEMS 100                 /* failing events printed; the rest are counted */
 #define UPLOAD_NODE_LEVEL 4                       /* subtrees of 16 leaves and more are kept */
 #define UPLOAD_MAX_SEQUENCE_RETRIES 5             /* 409 mirror-sequence in a row without progress */
+#define UPLOAD_PREPARED_BATCHES 2                 /* signed batches held: one in flight, the next ready */
 #define UPLOAD_CSV_CURSOR "csv"                   /* the cursor of `--csv` exports */
 #define UPLOAD_JSON_DEPTH 16
 
@@ -622,7 +627,7 @@ typedef struct {
 } http_answer;
 
 typedef struct {
-    CURL *curl;
+    CURL *curl;                 /* one thread at a time: the sender thread's while batches go */
     const upload_options *options;
     issuer_progress *progress;  /* a bar being drawn, which notices must not run into */
     char error[CURL_ERROR_SIZE];
@@ -1257,13 +1262,299 @@ static int check_portal_prefix(upload_run *u)
     return report_rewritten(u, u->portal_size, "before sending");
 }
 
+/* ---- sending: the next batch prepared while the one before is in flight
+ *
+ * The portal takes only the events that follow what it holds, so batches go one after another,
+ * each once the portal acknowledged the one before. Between two answers the run has work of its
+ * own: reading and checking the next batch's rows, signing it, storing the cursor. The run's
+ * thread does that work while a sender thread has the batch before in flight, so the portal is
+ * not left waiting for it. The register and the signer stay on the run's thread (a register
+ * handle is for one thread at a time); the sender thread only exchanges signed bytes with the
+ * portal, retries included, and sends the batch prepared next only when the answer to the one
+ * before said the portal holds exactly up to that batch's last event. Any other answer halts it:
+ * the run reads that answer as if nothing had been prepared, and what was prepared, never sent,
+ * is thrown away (the next batch is made again from where the portal stands). At most
+ * UPLOAD_PREPARED_BATCHES signed batches are held at once. */
+
+/* A signed batch, then what became of it. */
+typedef struct {
+    uint64_t first, last;
+    uint8_t *signed_bytes;          /* holds personal identification numbers: cleansed before it is freed */
+    size_t signed_length;
+    char (*serials)[VB_TEXT_FIELD]; /* of events first … last, to name one the portal refuses */
+    char what[96];                  /* "the batch of events 1..1000", for messages */
+    /* written by the sender thread; read here once the batch is answered */
+    exchange_outcome outcome;
+    http_answer answer;
+    unsigned attempts;
+    double elapsed;
+    bool acknowledged;              /* answered 200 holding exactly up to `last`: the next may go */
+} upload_batch;
+
+static void batch_free(upload_batch *batch)
+{
+    if (!batch)
+        return;
+    http_answer_clear(&batch->answer);
+    if (batch->signed_bytes) {
+        OPENSSL_cleanse(batch->signed_bytes, batch->signed_length);
+        free(batch->signed_bytes);
+    }
+    free(batch->serials);
+    free(batch);
+}
+
+/* Reads, checks and signs the events from `first` (at most --batch-size, at most to the
+ * register's last) into a new batch *out. */
+static vb_status batch_prepare(upload_run *u, batch_collector *b, uint64_t first, upload_batch **out, vb_error *err)
+{
+    upload_batch *batch = NULL;
+    *out = NULL;
+    b->first = first;
+    b->last = u->tree.count;
+    b->count = 0;
+    b->full = false;
+    vb_status s = vb_register_each_upload_row(u->reg, b->first, collect_event, b, err);
+    if (s != VB_OK && b->full)
+        s = VB_OK;
+    if (s == VB_OK && b->count < b->capacity && b->first + b->count <= b->last)
+        s = vb_fail(err, VB_ERR_REGISTER, "events %llu..%llu are missing from the register; run 'vanbang-issue "
+                                          "log verify'",
+                    (unsigned long long)(b->first + b->count), (unsigned long long)b->last);
+    if (s == VB_OK &&
+        (!(batch = calloc(1, sizeof *batch)) || !(batch->serials = calloc(b->count, sizeof *batch->serials))))
+        s = vb_fail(err, VB_ERR_NOMEM, "out of memory for a batch of %zu events", b->count);
+    if (s == VB_OK)
+        s = sign_batch(u, b, &batch->signed_bytes, &batch->signed_length, err);
+    OPENSSL_cleanse(b->mirror, b->capacity * sizeof *b->mirror); /* it holds personal identification numbers */
+    if (s != VB_OK) {
+        batch_free(batch);
+        return s;
+    }
+    batch->first = first;
+    batch->last = first + b->count - 1;
+    for (size_t i = 0; i < b->count; i++)
+        memcpy(batch->serials[i], b->events[i].serial, sizeof batch->serials[i]);
+    snprintf(batch->what, sizeof batch->what, "the batch of events %llu..%llu", (unsigned long long)batch->first,
+             (unsigned long long)batch->last);
+    *out = batch;
+    return VB_OK;
+}
+
+/* Whether the answer says the portal now holds exactly up to the batch's last event, so the
+ * batch prepared to start after it may be sent at once. Any other answer is for the run to read
+ * before anything more is sent. */
+static bool batch_acknowledged(const upload_batch *batch)
+{
+    portal_answer *parsed = malloc(sizeof *parsed);
+    bool acknowledged = parsed && batch->outcome == EXCHANGE_ANSWERED && batch->answer.status == 200 &&
+                        portal_answer_parse(batch->answer.body, batch->answer.length, parsed) &&
+                        parsed->has_size && parsed->size == batch->last;
+    free(parsed);
+    return acknowledged;
+}
+
+typedef struct {
+    upload_http *http;
+    const char *url;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;     /* a batch was queued or answered, or the sender is to stop */
+    upload_batch *batches[UPLOAD_PREPARED_BATCHES]; /* in order; the first `answered` have their answer */
+    size_t count, answered;
+    bool halted;                /* an answer did not acknowledge its batch: send nothing until it is taken */
+    bool stopping;
+} batch_sender;
+
+static void *sender_main(void *context)
+{
+    batch_sender *s = context;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->stopping && (s->halted || s->answered == s->count))
+            pthread_cond_wait(&s->changed, &s->lock);
+        if (s->stopping)
+            break;
+        upload_batch *batch = s->batches[s->answered];
+        pthread_mutex_unlock(&s->lock);
+        batch->outcome = http_exchange(s->http, batch->what, "POST", s->url, batch->signed_bytes,
+                                       batch->signed_length, true, &batch->answer, &batch->attempts, &batch->elapsed);
+        batch->acknowledged = batch_acknowledged(batch);
+        pthread_mutex_lock(&s->lock);
+        s->answered++;
+        s->halted = !batch->acknowledged;
+        pthread_cond_broadcast(&s->changed);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* Starts the sender thread; 0 or an errno value. */
+static int sender_start(batch_sender *s, upload_http *http, const char *url)
+{
+    memset(s, 0, sizeof *s);
+    s->http = http;
+    s->url = url;
+    int rc = pthread_mutex_init(&s->lock, NULL);
+    if (rc != 0)
+        return rc;
+    if ((rc = pthread_cond_init(&s->changed, NULL)) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        return rc;
+    }
+    if ((rc = pthread_create(&s->thread, NULL, sender_main, s)) != 0) {
+        pthread_cond_destroy(&s->changed);
+        pthread_mutex_destroy(&s->lock);
+    }
+    return rc;
+}
+
+/* Lets the thread finish the exchange it is in, if any, ends it and frees what is left. */
+static void sender_stop(batch_sender *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->thread, NULL);
+    for (size_t i = 0; i < s->count; i++)
+        batch_free(s->batches[i]);
+    s->count = s->answered = 0;
+    pthread_cond_destroy(&s->changed);
+    pthread_mutex_destroy(&s->lock);
+}
+
+/* Queues a batch (there must be room): it is sent once the batches before it are acknowledged. */
+static void sender_submit(batch_sender *s, upload_batch *batch)
+{
+    pthread_mutex_lock(&s->lock);
+    s->batches[s->count++] = batch;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* How many batches the sender holds, and whether the oldest is answered. */
+static void sender_state(batch_sender *s, size_t *held, bool *answered)
+{
+    pthread_mutex_lock(&s->lock);
+    *held = s->count;
+    *answered = s->answered > 0;
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The oldest batch, once it is answered (the sender must hold one); the caller frees it. When
+ * the answer did not acknowledge it, the batches prepared after it were never sent: they are
+ * thrown away, and the sender takes new ones. */
+static upload_batch *sender_take(batch_sender *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (s->answered == 0)
+        pthread_cond_wait(&s->changed, &s->lock);
+    upload_batch *batch = s->batches[0];
+    memmove(s->batches, s->batches + 1, (s->count - 1) * sizeof s->batches[0]);
+    s->count--;
+    s->answered--;
+    if (!batch->acknowledged) {
+        for (size_t i = 0; i < s->count; i++)
+            batch_free(s->batches[i]);
+        s->count = s->answered = 0;
+        s->halted = false;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return batch;
+}
+
+/* What the run makes of a batch's answer (the register's cursor, the progress bar, the portal's
+ * reasons). Returns 0 to go on (from u->portal_size), or an exit status. */
+static int batch_answered(upload_run *u, const upload_batch *batch, uint64_t *sequence_retries,
+                          uint64_t progress_base)
+{
+    const upload_options *o = u->options;
+    const http_answer *a = &batch->answer;
+    const char *what = batch->what;
+    vb_error err = {0};
+    portal_answer parsed;
+    int status = 0;
+    bool parsed_ok = batch->outcome == EXCHANGE_ANSWERED && portal_answer_parse(a->body, a->length, &parsed);
+    if (batch->outcome != EXCHANGE_ANSWERED || a->status != 200)
+        progress_close(&u->progress);
+    if (batch->outcome != EXCHANGE_ANSWERED) {
+        status = report_unanswered(u, batch->outcome, what, a, batch->attempts, batch->elapsed);
+    } else if (a->status == 200) {
+        if (!parsed_ok || !parsed.has_size || parsed.size > u->tree.count) {
+            fprintf(stderr, ISSUER_PROGRAM " upload: %s: the portal's answer (HTTP 200) %s\n", what,
+                    !parsed_ok || !parsed.has_size ? "is not the JSON the portal protocol defines"
+                                                   : "holds more events than the register");
+            status = ISSUER_EXIT_REFUSED;
+        } else {
+            if (parsed.size > u->portal_size) {
+                u->acknowledged += parsed.size - u->portal_size;
+                *sequence_retries = 0;
+            } else if (++*sequence_retries > UPLOAD_MAX_SEQUENCE_RETRIES) {
+                fprintf(stderr, ISSUER_PROGRAM " upload: %s: the portal accepted it but still holds %llu events; "
+                                "stopping\n",
+                        what, (unsigned long long)parsed.size);
+                status = ISSUER_EXIT_REFUSED;
+            }
+            u->portal_size = parsed.size;
+            if (vb_register_set_upload_cursor(u->reg, o->portal, parsed.size, &err) != VB_OK) {
+                /* the portal holds the events whatever the register says: go on */
+                fprintf(stderr, ISSUER_PROGRAM " upload: warning: the upload cursor was not saved: %s\n",
+                        err.message);
+            }
+            if (u->portal_size >= progress_base)
+                issuer_progress_update(&u->progress, u->portal_size - progress_base);
+        }
+    } else if (a->status == 409 && parsed_ok && strcmp(parsed.code, "mirror-sequence") == 0) {
+        /* someone else (another run) moved the portal on: start again from where it stands */
+        bool reachable;
+        if (++*sequence_retries > UPLOAD_MAX_SEQUENCE_RETRIES) {
+            status = report_refusal(what, a);
+        } else if ((status = portal_state(u, true, &reachable)) == 0) {
+            status = check_portal_prefix(u);
+        }
+    } else if (a->status == 409 && parsed_ok &&
+               (strcmp(parsed.code, "log-mismatch") == 0 || strcmp(parsed.code, "log-proof") == 0)) {
+        char how[256];
+        snprintf(how, sizeof how, "the portal refused %s (%s)", what, parsed.code);
+        status = report_rewritten(u, parsed.has_size ? parsed.size : u->portal_size, how);
+    } else if (a->status == 422 && parsed_ok) {
+        char reason[512];
+        printable(parsed.reason, reason, sizeof reason);
+        fprintf(stderr, ISSUER_PROGRAM " upload: the portal refused %s: %llu event%s failed its checks%s%s\n", what,
+                (unsigned long long)parsed.item_total, plural(parsed.item_total, "", "s"), reason[0] ? ": " : "",
+                reason);
+        for (size_t i = 0; i < parsed.item_count; i++) {
+            const answer_item *item = &parsed.items[i];
+            char code[64], why[256];
+            const char *serial = "";
+            if (item->sequence >= batch->first && item->sequence <= batch->last)
+                serial = batch->serials[item->sequence - batch->first];
+            printable(item->code, code, sizeof code);
+            printable(item->reason, why, sizeof why);
+            fprintf(stderr, "event %llu%s%s%s: %s%s%s\n", (unsigned long long)item->sequence,
+                    serial[0] ? " (serial " : "", serial, serial[0] ? ")" : "", code[0] ? code : "refused",
+                    why[0] ? " — " : "", why);
+        }
+        if (parsed.item_total > parsed.item_count)
+            fprintf(stderr, "… and %llu more\n", (unsigned long long)(parsed.item_total - parsed.item_count));
+        status = ISSUER_EXIT_REFUSED;
+    } else {
+        status = report_refusal(what, a);
+    }
+    return status;
+}
+
 /* Sends events portal_size + 1 … N. Returns 0 or an exit status. */
 static int send_events(upload_run *u)
 {
     const upload_options *o = u->options;
     batch_collector b;
+    batch_sender sender;
+    vb_error prepare_error = {0};
+    bool sender_running = false, prepare_failed = false;
     uint64_t sequence_retries = 0;
-    int status = 0;
+    int status = 0, rc;
     char *url = NULL;
     size_t url_size = strlen(o->portal) + 32;
     memset(&b, 0, sizeof b);
@@ -1278,116 +1569,51 @@ static int send_events(upload_run *u)
         goto done;
     }
     snprintf(url, url_size, "%s/api/v1/batches", o->portal);
+    if ((rc = sender_start(&sender, &u->http, url)) != 0) {
+        fprintf(stderr, ISSUER_PROGRAM " upload: cannot start the thread that sends the batches: %s\n",
+                strerror(rc));
+        status = ISSUER_EXIT_USAGE;
+        goto done;
+    }
+    sender_running = true;
     if (!o->quiet)
         issuer_progress_start(&u->progress, "uploading", u->tree.count - u->portal_size);
-    uint64_t progress_base = u->portal_size;
+    uint64_t progress_base = u->portal_size, next = u->portal_size + 1; /* the next batch to prepare starts at next */
 
-    while (status == 0 && u->portal_size < u->tree.count) {
-        vb_error err = {0};
-        uint8_t *signed_bytes = NULL;
-        size_t signed_length = 0;
-        b.first = u->portal_size + 1;
-        b.last = u->tree.count;
-        b.count = 0;
-        b.full = false;
-        vb_status s = vb_register_each_upload_row(u->reg, b.first, collect_event, &b, &err);
-        if (s != VB_OK && b.full)
-            s = VB_OK;
-        if (s == VB_OK && b.count < b.capacity && b.first + b.count <= b.last)
-            s = vb_fail(&err, VB_ERR_REGISTER, "events %llu..%llu are missing from the register; run 'vanbang-issue "
-                                               "log verify'",
-                        (unsigned long long)(b.first + b.count), (unsigned long long)b.last);
-        if (s == VB_OK)
-            s = sign_batch(u, &b, &signed_bytes, &signed_length, &err);
-        if (s != VB_OK) {
-            progress_close(&u->progress);
-            status = issuer_report(&err);
+    while (status == 0) {
+        size_t held;
+        bool answered;
+        sender_state(&sender, &held, &answered);
+        if (!answered && held < UPLOAD_PREPARED_BATCHES && !prepare_failed && next <= u->tree.count) {
+            upload_batch *batch = NULL;
+            if (batch_prepare(u, &b, next, &batch, &prepare_error) != VB_OK) {
+                /* said once the batches before it are answered: an answer may move where it starts */
+                prepare_failed = true;
+                continue;
+            }
+            sender_submit(&sender, batch);
+            next = batch->last + 1;
+            continue;
+        }
+        if (held == 0) { /* every batch sent is answered; the portal holds the register's events */
+            if (prepare_failed) {
+                progress_close(&u->progress);
+                status = issuer_report(&prepare_error);
+            }
             break;
         }
-        uint64_t last = b.first + b.count - 1;
-        char what[96];
-        snprintf(what, sizeof what, "the batch of events %llu..%llu", (unsigned long long)b.first,
-                 (unsigned long long)last);
-        http_answer a = {0};
-        portal_answer parsed;
-        unsigned attempts = 0;
-        double elapsed = 0;
-        exchange_outcome outcome =
-            http_exchange(&u->http, what, "POST", url, signed_bytes, signed_length, true, &a, &attempts, &elapsed);
-        bool parsed_ok = outcome == EXCHANGE_ANSWERED && portal_answer_parse(a.body, a.length, &parsed);
-        if (outcome != EXCHANGE_ANSWERED || a.status != 200)
-            progress_close(&u->progress);
-        if (outcome != EXCHANGE_ANSWERED) {
-            status = report_unanswered(u, outcome, what, &a, attempts, elapsed);
-        } else if (a.status == 200) {
-            if (!parsed_ok || !parsed.has_size || parsed.size > u->tree.count) {
-                fprintf(stderr, ISSUER_PROGRAM " upload: %s: the portal's answer (HTTP 200) %s\n", what,
-                        !parsed_ok || !parsed.has_size ? "is not the JSON the portal protocol defines"
-                                                       : "holds more events than the register");
-                status = ISSUER_EXIT_REFUSED;
-            } else {
-                if (parsed.size > u->portal_size) {
-                    u->acknowledged += parsed.size - u->portal_size;
-                    sequence_retries = 0;
-                } else if (++sequence_retries > UPLOAD_MAX_SEQUENCE_RETRIES) {
-                    fprintf(stderr, ISSUER_PROGRAM " upload: %s: the portal accepted it but still holds %llu events; "
-                                    "stopping\n",
-                            what, (unsigned long long)parsed.size);
-                    status = ISSUER_EXIT_REFUSED;
-                }
-                u->portal_size = parsed.size;
-                if ((s = vb_register_set_upload_cursor(u->reg, o->portal, parsed.size, &err)) != VB_OK) {
-                    /* the portal holds the events whatever the register says: go on */
-                    fprintf(stderr, ISSUER_PROGRAM " upload: warning: the upload cursor was not saved: %s\n",
-                            err.message);
-                }
-                if (u->portal_size >= progress_base)
-                    issuer_progress_update(&u->progress, u->portal_size - progress_base);
-            }
-        } else if (a.status == 409 && parsed_ok && strcmp(parsed.code, "mirror-sequence") == 0) {
-            /* someone else (another run) moved the portal on: start again from where it stands */
-            bool reachable;
-            if (++sequence_retries > UPLOAD_MAX_SEQUENCE_RETRIES) {
-                status = report_refusal(what, &a);
-            } else if ((status = portal_state(u, true, &reachable)) == 0) {
-                status = check_portal_prefix(u);
-            }
-        } else if (a.status == 409 && parsed_ok &&
-                   (strcmp(parsed.code, "log-mismatch") == 0 || strcmp(parsed.code, "log-proof") == 0)) {
-            char how[256];
-            snprintf(how, sizeof how, "the portal refused %s (%s)", what, parsed.code);
-            status = report_rewritten(u, parsed.has_size ? parsed.size : u->portal_size, how);
-        } else if (a.status == 422 && parsed_ok) {
-            char reason[512];
-            printable(parsed.reason, reason, sizeof reason);
-            fprintf(stderr, ISSUER_PROGRAM " upload: the portal refused %s: %llu event%s failed its checks%s%s\n",
-                    what, (unsigned long long)parsed.item_total, plural(parsed.item_total, "", "s"),
-                    reason[0] ? ": " : "", reason);
-            for (size_t i = 0; i < parsed.item_count; i++) {
-                const answer_item *item = &parsed.items[i];
-                char code[64], why[256];
-                const char *serial = "";
-                if (item->sequence >= b.first && item->sequence <= last)
-                    serial = b.events[item->sequence - b.first].serial;
-                printable(item->code, code, sizeof code);
-                printable(item->reason, why, sizeof why);
-                fprintf(stderr, "event %llu%s%s%s: %s%s%s\n", (unsigned long long)item->sequence,
-                        serial[0] ? " (serial " : "", serial, serial[0] ? ")" : "", code[0] ? code : "refused",
-                        why[0] ? " — " : "", why);
-            }
-            if (parsed.item_total > parsed.item_count)
-                fprintf(stderr, "… and %llu more\n", (unsigned long long)(parsed.item_total - parsed.item_count));
-            status = ISSUER_EXIT_REFUSED;
-        } else {
-            status = report_refusal(what, &a);
+        upload_batch *batch = sender_take(&sender);
+        status = batch_answered(u, batch, &sequence_retries, progress_base);
+        if (!batch->acknowledged) { /* what was prepared after it is gone: start again where the portal stands */
+            next = u->portal_size + 1;
+            prepare_failed = false;
         }
-        http_answer_clear(&a);
-        OPENSSL_cleanse(signed_bytes, signed_length); /* it holds personal identification numbers */
-        free(signed_bytes);
-        OPENSSL_cleanse(b.mirror, b.capacity * sizeof *b.mirror);
+        batch_free(batch);
     }
     progress_close(&u->progress);
 done:
+    if (sender_running)
+        sender_stop(&sender);
     free(b.events);
     free(b.mirror);
     free(url);
