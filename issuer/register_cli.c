@@ -458,19 +458,22 @@ typedef struct {
 
 /* Pass two runs as a pipeline. Worker threads, one per core, each with its own signing context
  * over the same key, take turns reading the next chunk of roster rows (one reader, so chunks
- * come in roster order and take the next record ids and register numbers: the batch holds the
- * write lock, and the register's triggers refuse any other), then sign their chunk's records and
- * draw its pictures under the pending names. The main thread takes the chunks back in order and
- * writes them into the register and the manifest: SQLite stays on one thread. A small ring of
- * chunks bounds the memory whatever the roster's size. A picture drawn for a row that never
- * reaches the register keeps its pending name and is deleted with the rolled-back batch. */
+ * come in roster order and take the next record ids, register numbers and event sequence
+ * numbers: the batch holds the write lock, and the check before COMMIT refuses any other), then
+ * sign their chunk's records, draw its pictures under the pending names, prepare each record for
+ * the register (vb_register_prepare_append: the folded name, the record's digest, the event
+ * entry and its leaf hash) and write its manifest lines into memory. The main thread takes the
+ * chunks back in order and writes them into the register and the manifest: SQLite stays on one
+ * thread, and it does only what depends on the register's state. A small ring of chunks bounds
+ * the memory whatever the roster's size. A picture drawn for a row that never reaches the
+ * register keeps its pending name and is deleted with the rolled-back batch. */
 #define ISSUE_CHUNK_ROWS 64
 #define ISSUE_MAX_WORKERS 8
 
 typedef struct {
     vb_roster_row row;
     vb_credential credential;
-    uint64_t record_id;
+    uint64_t record_id, sequence;
     uint32_t number;
     uint8_t record[VB_MAX_RECORD_BYTES];
     size_t record_length;
@@ -480,6 +483,9 @@ typedef struct {
 
 typedef struct {
     issue_item items[ISSUE_CHUNK_ROWS];
+    vb_register_prepared prepared[ISSUE_CHUNK_ROWS]; /* items[i] made ready for the register */
+    char *manifest;       /* the manifest lines of the good rows (open_memstream) */
+    size_t manifest_length;
     size_t count;         /* rows read */
     size_t good;          /* rows before the first failure; count when none failed */
     bool failed;
@@ -502,7 +508,7 @@ struct issue_pool {
     pthread_cond_t space, done;  /* a chunk was written (ring space) / a chunk was signed or the roster ended */
     pthread_mutex_t read_lock;   /* the roster reader and the numbering, one chunk at a time */
     vb_roster_reader *reader;
-    uint64_t next_record_id;
+    uint64_t next_record_id, next_sequence;
     uint32_t next_number;
     issue_chunk *ring;
     size_t ring_size;
@@ -532,14 +538,26 @@ static vb_status issue_chunk_fill(issue_pool *pool, issue_chunk *chunk, vb_error
             return vb_fail(err, VB_ERR_REGISTER_REFUSED, "%s: the register numbers of %d are used up",
                            b->options.register_path, b->register_year);
         item->record_id = pool->next_record_id++;
+        item->sequence = pool->next_sequence++;
         item->number = pool->next_number++; /* wraps to 0 after UINT32_MAX: refused above */
         chunk->count++;
     }
     return VB_OK;
 }
 
-/* A worker's share of one graduate: the record, its link and its pictures. */
-static vb_status issue_item_sign(issue_batch *b, vb_cose_signer *signer, issue_item *item, vb_error *err)
+/* The failure err holds, put at the roster line of the item (from a copy: the message cannot be
+ * both the source and the destination of the formatting). */
+static vb_status issue_item_fail(const issue_batch *b, const issue_item *item, vb_status s, vb_error *err)
+{
+    char cause[sizeof err->message];
+    snprintf(cause, sizeof cause, "%s", err->message);
+    return vb_fail(err, s, "%s:%llu: %s", b->options.roster, (unsigned long long)item->row.line, cause);
+}
+
+/* A worker's share of one graduate: the record, its link and its pictures, and the record
+ * prepared for the register. */
+static vb_status issue_item_sign(issue_batch *b, vb_cose_signer *signer, issue_item *item,
+                                 vb_register_prepared *prepared, vb_error *err)
 {
     const issue_options *o = &b->options;
     vb_roster_batch settings = {o->type, o->issue_date, b->place, b->school_code, false};
@@ -557,7 +575,7 @@ static vb_status issue_item_sign(issue_batch *b, vb_cose_signer *signer, issue_i
                               credential->serial, sizeof credential->serial))
         return vb_fail(err, VB_ERR_ARGUMENT, "the register's serial pattern '%s' is malformed or too long", b->pattern);
     if ((s = vb_record_sign(signer, credential, item->record, sizeof item->record, &item->record_length, err)) != VB_OK)
-        return vb_fail(err, s, "%s:%llu: %s", o->roster, (unsigned long long)item->row.line, err->message);
+        return issue_item_fail(b, item, s, err);
     if ((s = issuer_link(b->base_url, item->record, item->record_length, item->link, sizeof item->link, err)) != VB_OK)
         return s;
     item->version = 0;
@@ -569,7 +587,46 @@ static vb_status issue_item_sign(issue_batch *b, vb_cose_signer *signer, issue_i
         s = issuer_write_pictures(item->link, b->level, o->png ? png : NULL, o->svg ? svg : NULL, false,
                                   &item->version, err);
     } /* else no symbol is built (mask selection is most of the cost): qr_version 0 in the manifest */
-    return s;
+    if (s != VB_OK)
+        return s;
+    const vb_roster_row *row = &item->row;
+    vb_register_append append = {credential, item->record, item->record_length, 0, row->personal_id,
+                                 row->decision_number, row->has_decision_date, row->decision_date, 0, b->batch_id,
+                                 b->actor, b->now};
+    if ((s = vb_register_prepare_append(&append, b->school_code, item->sequence, prepared, err)) != VB_OK)
+        return issue_item_fail(b, item, s, err);
+    return VB_OK;
+}
+
+/* Signs the chunk's rows (chunk->good stops at the first failure) and writes the manifest lines
+ * of those signed into memory, for the main thread to append to the manifest in one write. */
+static void issue_chunk_sign(issue_batch *b, vb_cose_signer *signer, issue_chunk *chunk)
+{
+    chunk->manifest = NULL;
+    chunk->manifest_length = 0;
+    if (chunk->good == 0)
+        return;
+    FILE *lines = open_memstream(&chunk->manifest, &chunk->manifest_length);
+    if (!lines) {
+        vb_fail(&chunk->err, VB_ERR_NOMEM, "out of memory");
+        chunk->good = 0;
+        chunk->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < chunk->good; i++) {
+        issue_item *item = &chunk->items[i];
+        if (issue_item_sign(b, signer, item, &chunk->prepared[i], &chunk->err) != VB_OK) {
+            chunk->good = i;
+            chunk->failed = true;
+            break;
+        }
+        issuer_manifest_line(lines, &item->credential, item->record_length, item->version, item->link);
+    }
+    if (fclose(lines) != 0 && !chunk->failed) {
+        vb_fail(&chunk->err, VB_ERR_NOMEM, "out of memory");
+        chunk->good = 0;
+        chunk->failed = true;
+    }
 }
 
 static void *issue_worker_main(void *argument)
@@ -602,12 +659,7 @@ static void *issue_worker_main(void *argument)
         pthread_mutex_unlock(&pool->read_lock);
 
         /* Then sign it, beside the other workers. */
-        for (size_t i = 0; i < chunk->good; i++)
-            if (issue_item_sign(pool->batch, &worker->signer, &chunk->items[i], &chunk->err) != VB_OK) {
-                chunk->good = i;
-                chunk->failed = true;
-                break;
-            }
+        issue_chunk_sign(pool->batch, &worker->signer, chunk);
         pthread_mutex_lock(&pool->lock);
         chunk->done = true;
         pthread_cond_broadcast(&pool->done);
@@ -636,6 +688,8 @@ static void issue_pool_close(issue_pool *pool)
             vb_cose_signer_free(&pool->workers[i].signer);
     }
     if (pool->ring) {
+        for (size_t i = 0; i < pool->ring_size; i++)
+            free(pool->ring[i].manifest);
         explicit_bzero(pool->ring, pool->ring_size * sizeof *pool->ring); /* identification numbers */
         free(pool->ring);
     }
@@ -657,6 +711,8 @@ static vb_status issue_pool_open(issue_pool *pool, issue_batch *b, vb_roster_rea
     vb_status s = vb_register_next_record_id(b->reg, &pool->next_record_id, err);
     if (s == VB_OK)
         s = vb_register_next_register_number(b->reg, b->options.type, b->register_year, &pool->next_number, err);
+    if (s == VB_OK && (s = vb_register_event_count(b->reg, &pool->next_sequence, err)) == VB_OK)
+        pool->next_sequence++;
     if (s != VB_OK)
         return s;
     pool->worker_count = (size_t)issue_worker_count();
@@ -679,54 +735,67 @@ static vb_status issue_pool_open(issue_pool *pool, issue_batch *b, vb_roster_rea
     return VB_OK;
 }
 
-/* The main thread's share of one graduate, in roster order, inside the transaction: checks
- * under the write lock, then the register and the manifest. */
-static vb_status issue_item_write(issue_batch *b, const issue_item *item, vb_error *err)
+/* The main thread's share of one chunk, in roster order, inside the transaction: the register,
+ * then the manifest. */
+static vb_status issue_chunk_write(issue_batch *b, issue_chunk *chunk, vb_error *err)
 {
     const issue_options *o = &b->options;
-    const vb_roster_row *row = &item->row;
-    const vb_credential *credential = &item->credential;
-    vb_register_match match;
-    bool found = false, taken;
-    uint64_t sequence;
-    vb_status s;
+    size_t appended = 0;
+    vb_status s = VB_OK;
 
-    /* Checked in pass one; checked again under the write lock if anything was written since. */
-    if (b->recheck && (s = vb_register_find_graduate(b->reg, row->personal_id, o->type, row->program_code, row->name,
-                                                     row->birth_date, &match, &found, err)) != VB_OK)
-        return s;
-    if (found)
-        return vb_fail(err, VB_ERR_REGISTER_REFUSED,
-                       "%s:%llu: this graduate's credential entered the register while the batch was being "
-                       "checked (serial %s); nothing was issued",
-                       o->roster, (unsigned long long)row->line, match.serial);
-    vb_register_append append = {credential, item->record, item->record_length, 0, row->personal_id,
-                                 row->decision_number, row->has_decision_date, row->decision_date, 0, b->batch_id,
-                                 b->actor, b->now};
-    /* A serial already in the register is refused by its unique index, which leaves nothing of the
-     * row; only then is it looked up, for the message (not a query per row). */
-    if ((s = vb_register_append_record(b->reg, &append, &sequence, err)) != VB_OK) {
+    if (!b->recheck) {
+        s = vb_register_append_prepared(b->reg, chunk->prepared, chunk->good, &appended, err);
+    } else {
+        /* Checked in pass one; checked again under the write lock, row by row, as something was
+         * written since. */
+        while (s == VB_OK && appended < chunk->good) {
+            const vb_roster_row *row = &chunk->items[appended].row;
+            vb_register_match match;
+            bool found = false;
+            if ((s = vb_register_find_graduate(b->reg, row->personal_id, o->type, row->program_code, row->name,
+                                               row->birth_date, &match, &found, err)) != VB_OK)
+                return s;
+            if (found)
+                return vb_fail(err, VB_ERR_REGISTER_REFUSED,
+                               "%s:%llu: this graduate's credential entered the register while the batch was "
+                               "being checked (serial %s); nothing was issued",
+                               o->roster, (unsigned long long)row->line, match.serial);
+            if ((s = vb_register_append_prepared(b->reg, &chunk->prepared[appended], 1, NULL, err)) == VB_OK)
+                appended++;
+        }
+    }
+    if (s != VB_OK) {
+        /* A serial already in the register is refused by its unique index, which leaves nothing of
+         * the rows; only then are they looked up, for the message (not a query per row). */
         vb_error ignored;
-        if (s == VB_ERR_REGISTER_REFUSED &&
-            vb_register_serial_taken(b->reg, credential->serial, &taken, &ignored) == VB_OK && taken)
-            return vb_fail(err, VB_ERR_REGISTER_REFUSED,
-                           "serial %s is already in the register: the pattern '%s' repeats serials (add {YYYY} to "
-                           "it); nothing was issued",
-                           credential->serial, b->pattern);
+        bool taken = false;
+        for (size_t i = appended; s == VB_ERR_REGISTER_REFUSED && i < chunk->good; i++)
+            if (vb_register_serial_taken(b->reg, chunk->items[i].credential.serial, &taken, &ignored) == VB_OK && taken)
+                return vb_fail(err, VB_ERR_REGISTER_REFUSED,
+                               "serial %s is already in the register: the pattern '%s' repeats serials (add {YYYY} "
+                               "to it); nothing was issued",
+                               chunk->items[i].credential.serial, b->pattern);
         return s;
     }
-    issuer_manifest_line(b->manifest, credential, item->record_length, item->version, item->link);
-    issuer_stats_add(&b->stats, item->record_length, item->version);
-    if (b->stats.count == 1) {
-        b->first_record = item->record_id;
-        b->first_number = item->number;
-        b->first_sequence = sequence;
-        snprintf(b->first_serial, sizeof b->first_serial, "%s", credential->serial);
+    if (chunk->good && fwrite(chunk->manifest, 1, chunk->manifest_length, b->manifest) != chunk->manifest_length)
+        return vb_fail(err, VB_ERR_IO, "cannot write the manifest: %s", strerror(errno));
+    for (size_t i = 0; i < chunk->good; i++) {
+        const issue_item *item = &chunk->items[i];
+        if (b->stats.count == 0) {
+            b->first_record = item->record_id;
+            b->first_number = item->number;
+            b->first_sequence = chunk->prepared[i].event.sequence;
+            snprintf(b->first_serial, sizeof b->first_serial, "%s", item->credential.serial);
+        }
+        issuer_stats_add(&b->stats, item->record_length, item->version);
     }
-    b->last_record = item->record_id;
-    b->last_number = item->number;
-    b->last_sequence = sequence;
-    snprintf(b->last_serial, sizeof b->last_serial, "%s", credential->serial);
+    if (chunk->good) {
+        const issue_item *last = &chunk->items[chunk->good - 1];
+        b->last_record = last->record_id;
+        b->last_number = last->number;
+        b->last_sequence = chunk->prepared[chunk->good - 1].event.sequence;
+        snprintf(b->last_serial, sizeof b->last_serial, "%s", last->credential.serial);
+    }
     return VB_OK;
 }
 
@@ -745,8 +814,9 @@ static vb_status issue_rows(issue_batch *b, vb_roster_reader *reader, issuer_pro
         pthread_mutex_unlock(&pool.lock);
         if (finished)
             break;
-        for (size_t i = 0; s == VB_OK && i < chunk->good; i++)
-            s = issue_item_write(b, &chunk->items[i], err);
+        s = issue_chunk_write(b, chunk, err);
+        free(chunk->manifest);
+        chunk->manifest = NULL;
         if (s == VB_OK && chunk->failed) {
             *err = chunk->err;
             s = err->code != VB_OK ? err->code : VB_ERR_IO;

@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +260,30 @@ const char *const *vb_register_migrations(size_t *count)
     "SELECT sequence, kind, record_id, time, actor, reason, decision_number, decision_date, batch_id, entry"   \
     " FROM events"
 
+/* The columns of a credential row, in the order of the parameters of both inserts below. */
+#define CREDENTIAL_COLUMNS                                                                                     \
+    "record_id, kind, original_id, supersedes, copy_of, copy_number, batch_id, type, register_year,"          \
+    " register_number, serial, name, name_folded, birth_date, gender, program_code, program_name,"            \
+    " classification, training_mode, high_quality, issue_date, issue_place, graduation_decision,"              \
+    " graduation_decision_date, personal_id, record, signed_at, issued_at, actor"
+#define CREDENTIAL_PARAMETERS 29
+#define EVENT_COLUMNS                                                                                          \
+    "sequence, kind, record_id, original_id, time, actor, reason, decision_number, decision_date, batch_id, entry"
+#define EVENT_PARAMETERS 11
+
+/* A run of originals (the bulk of `issue`) goes in with one INSERT of APPEND_GROUP_ROWS rows per
+ * table rather than one per row. Each statement opens a cursor on the table and on each of its
+ * indexes, allocates and frees them, and ends with a statement journal (a multi-row insert needs
+ * one, so that a refused row leaves none of the others): over 64 rows this costs about a fifth of
+ * what a row's inserts cost one by one (issue 3). The texts are constants: the same row of
+ * parameters, 64 times. */
+#define APPEND_GROUP_ROWS 64
+#define SQL_ROWS_4(row) row ", " row ", " row ", " row
+#define SQL_ROWS_16(row) SQL_ROWS_4(row) ", " SQL_ROWS_4(row) ", " SQL_ROWS_4(row) ", " SQL_ROWS_4(row)
+#define SQL_ROWS_64(row) SQL_ROWS_16(row) ", " SQL_ROWS_16(row) ", " SQL_ROWS_16(row) ", " SQL_ROWS_16(row)
+#define CREDENTIAL_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define EVENT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
 enum {
     STATEMENT_SCHOOL,
     STATEMENT_SERIAL_PATTERN,
@@ -273,8 +299,10 @@ enum {
     STATEMENT_GRADUATE_BY_NAME,
     STATEMENT_SERIAL_TAKEN,
     STATEMENT_INSERT_CREDENTIAL,
+    STATEMENT_INSERT_ORIGINALS,
     STATEMENT_NEXT_SEQUENCE,
     STATEMENT_INSERT_EVENT,
+    STATEMENT_INSERT_EVENTS,
     STATEMENT_COPY_COUNT,
     STATEMENT_FIND_SERIAL,
     STATEMENT_CURRENT,
@@ -335,21 +363,20 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         " AND NOT EXISTS (SELECT 1 FROM events r WHERE r.kind = 2 AND r.original_id = c.original_id)"
         " LIMIT 1",
     [STATEMENT_SERIAL_TAKEN] = "SELECT 1 FROM credentials WHERE kind = 1 AND serial = ?1",
+    /* A correction or copy takes its original's graduation decision and identification number
+     * (?30: the record it supersedes or reproduces). */
     [STATEMENT_INSERT_CREDENTIAL] =
-        "INSERT INTO credentials (record_id, kind, original_id, supersedes, copy_of, copy_number, batch_id,"
-        " type, register_year, register_number, serial, name, name_folded, birth_date, gender, program_code,"
-        " program_name, classification, training_mode, high_quality, issue_date, issue_place,"
-        " graduation_decision, graduation_decision_date, personal_id, record, signed_at, issued_at, actor)"
+        "INSERT INTO credentials (" CREDENTIAL_COLUMNS ")"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
         " ?21, ?22,"
         " CASE WHEN ?2 = 1 THEN ?23 ELSE (SELECT graduation_decision FROM credentials WHERE record_id = ?30) END,"
         " CASE WHEN ?2 = 1 THEN ?24 ELSE (SELECT graduation_decision_date FROM credentials WHERE record_id = ?30) END,"
         " coalesce(?25, (SELECT personal_id FROM credentials WHERE record_id = ?30)),"
         " ?26, ?27, ?28, ?29)",
+    [STATEMENT_INSERT_ORIGINALS] = "INSERT INTO credentials (" CREDENTIAL_COLUMNS ") VALUES " SQL_ROWS_64(CREDENTIAL_ROW),
     [STATEMENT_NEXT_SEQUENCE] = "SELECT coalesce(max(sequence), 0) + 1 FROM events",
-    [STATEMENT_INSERT_EVENT] =
-        "INSERT INTO events (sequence, kind, record_id, original_id, time, actor, reason, decision_number,"
-        " decision_date, batch_id, entry) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    [STATEMENT_INSERT_EVENT] = "INSERT INTO events (" EVENT_COLUMNS ") VALUES " EVENT_ROW,
+    [STATEMENT_INSERT_EVENTS] = "INSERT INTO events (" EVENT_COLUMNS ") VALUES " SQL_ROWS_64(EVENT_ROW),
     [STATEMENT_COPY_COUNT] = "SELECT count(*) FROM credentials WHERE original_id = ?1 AND kind = 3",
     [STATEMENT_FIND_SERIAL] = "SELECT record_id FROM credentials WHERE kind = 1 AND serial = ?1",
     /* The current record: of the originals and corrections of a credential, the one nothing
@@ -510,6 +537,23 @@ static void copy_column_text(sqlite3_stmt *statement, int column, char *out, siz
 {
     const unsigned char *text = sqlite3_column_text(statement, column);
     snprintf(out, out_size, "%s", text ? (const char *)text : "");
+}
+
+/* ---------------------------------------------------------------- digests */
+
+static EVP_MD *register_sha256_md;
+static pthread_once_t register_sha256_once = PTHREAD_ONCE_INIT;
+
+static void register_fetch_sha256(void) { register_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* SHA-256 of a signed record (the entry's record digest), with the algorithm fetched once: the
+ * one-shot SHA256() looks it up again on every call, which cost more than the hashing. False
+ * only if OpenSSL fails. */
+static bool register_record_digest(const uint8_t *record, size_t length, uint8_t out[32])
+{
+    pthread_once(&register_sha256_once, register_fetch_sha256);
+    const EVP_MD *md = register_sha256_md ? register_sha256_md : EVP_sha256();
+    return EVP_Digest(length ? record : (const uint8_t *)"", length, out, NULL, md, NULL) == 1;
 }
 
 /* ---------------------------------------------------------------- record ids */
@@ -690,7 +734,10 @@ vb_status vb_register_migrate(sqlite3 *db, const char *const *steps, size_t coun
 static vb_status register_connect(const char *path, sqlite3 **out, vb_error *err)
 {
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    /* No mutex on the connection: a register handle is for one thread at a time (register.h), and
+     * each of the ~50 calls a record's append makes would take and release one. */
+    int rc =
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         vb_status s = register_db_fail(db, path, rc, err);
         sqlite3_close(db);
@@ -1248,26 +1295,21 @@ static vb_status register_log_restore(vb_register *reg, vb_error *err)
     return VB_OK;
 }
 
-/* Adds an appended event to the log, storing the subtrees it completes. */
-static vb_status register_log_append(vb_register *reg, uint64_t sequence, const uint8_t *entry, size_t entry_length,
+/* Adds an appended event, whose leaf hash this is, to the log, storing the subtrees it completes. */
+static vb_status register_log_append(vb_register *reg, uint64_t sequence, const uint8_t leaf[VB_LOG_HASH_BYTES],
                                      vb_error *err)
 {
-    uint8_t leaf[VB_LOG_HASH_BYTES];
     vb_status s = VB_OK;
     if (!reg->log_ready || reg->log.size + 1 != sequence) {
         /* restore to the events before this one */
-        uint64_t size;
         vb_log_source source;
         vb_register_log_source(reg, &source);
         reg->log_error.code = VB_OK;
-        size = sequence - 1;
-        s = vb_log_builder_restore(&reg->log, &source, size, err);
+        s = vb_log_builder_restore(&reg->log, &source, sequence - 1, err);
         if (s != VB_OK)
             return register_log_status(reg, s, err);
         reg->log_ready = true;
     }
-    if ((s = vb_log_leaf_hash(entry, entry_length, leaf)) != VB_OK)
-        return vb_fail(err, s, "cannot hash an event");
     reg->log_error.code = VB_OK;
     s = vb_log_builder_add_emitting(&reg->log, leaf, register_log_store_node, reg);
     if (s != VB_OK) {
@@ -1325,48 +1367,66 @@ vb_status vb_register_last_checkpoint(vb_register *reg, vb_log_checkpoint *check
     return s;
 }
 
-/* Appends the event (sequence = the next), encoding its entry. */
+/* The sequence number the next event takes: the log follows the events of the transaction once
+ * it has appended one. */
+static vb_status register_next_sequence(vb_register *reg, uint64_t *next, vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    int64_t value;
+    if (reg->log_ready) {
+        *next = reg->log.size + 1;
+        return VB_OK;
+    }
+    vb_status s = register_statement(reg, STATEMENT_NEXT_SEQUENCE, &statement, err);
+    if (s == VB_OK)
+        s = register_integer(reg, statement, &value, NULL, err);
+    *next = (uint64_t)value;
+    return s;
+}
+
+/* Binds an event row's parameters, from base + 1 (the events inserts' column order). */
+static void register_bind_event(sqlite3_stmt *statement, int base, const vb_register_event *event,
+                                uint64_t original_id, const uint8_t *entry, size_t entry_length)
+{
+    sqlite3_bind_int64(statement, base + 1, (sqlite3_int64)event->sequence);
+    sqlite3_bind_int(statement, base + 2, event->kind);
+    sqlite3_bind_int64(statement, base + 3, (sqlite3_int64)event->record_id);
+    sqlite3_bind_int64(statement, base + 4, (sqlite3_int64)original_id);
+    sqlite3_bind_int64(statement, base + 5, event->time);
+    sqlite3_bind_text(statement, base + 6, event->actor, -1, SQLITE_STATIC);
+    if (event->reason)
+        sqlite3_bind_int(statement, base + 7, event->reason);
+    bind_text_or_null(statement, base + 8, event->decision_number);
+    if (event->has_decision_date)
+        sqlite3_bind_int(statement, base + 9, event->decision_date);
+    if (event->batch_id)
+        sqlite3_bind_int64(statement, base + 10, (sqlite3_int64)event->batch_id);
+    sqlite3_bind_blob(statement, base + 11, entry, (int)entry_length, SQLITE_STATIC);
+}
+
+/* Appends the event (sequence = the next), encoding its entry: a revocation. */
 static vb_status register_append_event(vb_register *reg, vb_register_event *event, uint64_t original_id,
                                        uint64_t *sequence, vb_error *err)
 {
     sqlite3_stmt *statement = NULL;
-    int64_t next;
-    uint8_t entry[VB_REGISTER_ENTRY_MAX_BYTES];
+    uint8_t entry[VB_REGISTER_ENTRY_MAX_BYTES], leaf[VB_LOG_HASH_BYTES];
     size_t entry_length;
     vb_status s = register_watch_appends(reg, err);
+    if (s == VB_OK)
+        s = register_next_sequence(reg, &event->sequence, err);
     if (s != VB_OK)
         return s;
-    if (reg->log_ready) {
-        next = (int64_t)reg->log.size + 1; /* the log follows the events of this transaction */
-    } else {
-        if ((s = register_statement(reg, STATEMENT_NEXT_SEQUENCE, &statement, err)) == VB_OK)
-            s = register_integer(reg, statement, &next, NULL, err);
-        if (s != VB_OK)
-            return s;
-    }
-    event->sequence = (uint64_t)next;
     snprintf(event->school_code, sizeof event->school_code, "%s", reg->school_code);
     if ((s = vb_register_event_encode(event, entry, sizeof entry, &entry_length, err)) != VB_OK)
         return s;
+    if ((s = vb_log_leaf_hash(entry, entry_length, leaf)) != VB_OK)
+        return vb_fail(err, s, "cannot hash an event");
     if ((s = register_statement(reg, STATEMENT_INSERT_EVENT, &statement, err)) != VB_OK)
         return s;
-    sqlite3_bind_int64(statement, 1, next);
-    sqlite3_bind_int(statement, 2, event->kind);
-    sqlite3_bind_int64(statement, 3, (sqlite3_int64)event->record_id);
-    sqlite3_bind_int64(statement, 4, (sqlite3_int64)original_id);
-    sqlite3_bind_int64(statement, 5, event->time);
-    sqlite3_bind_text(statement, 6, event->actor, -1, SQLITE_STATIC);
-    if (event->reason)
-        sqlite3_bind_int(statement, 7, event->reason);
-    bind_text_or_null(statement, 8, event->decision_number);
-    if (event->has_decision_date)
-        sqlite3_bind_int(statement, 9, event->decision_date);
-    if (event->batch_id)
-        sqlite3_bind_int64(statement, 10, (sqlite3_int64)event->batch_id);
-    sqlite3_bind_blob(statement, 11, entry, (int)entry_length, SQLITE_STATIC);
-    if ((s = register_run(reg, statement, err)) != VB_OK)
-        return s;
-    if ((s = register_log_append(reg, event->sequence, entry, entry_length, err)) == VB_OK && sequence)
+    register_bind_event(statement, 0, event, original_id, entry, entry_length);
+    if ((s = register_run(reg, statement, err)) == VB_OK)
+        s = register_log_append(reg, event->sequence, leaf, err);
+    if (s == VB_OK && sequence)
         *sequence = event->sequence;
     return s;
 }
@@ -1409,41 +1469,160 @@ static vb_status register_check_current(vb_register *reg, uint64_t base_id, cons
     return VB_OK;
 }
 
-static vb_status register_append_record(vb_register *reg, const vb_register_append *a, uint64_t *sequence,
-                                        vb_error *err)
+static int register_event_kind_of(int credential_kind)
+{
+    return credential_kind == VB_KIND_ORIGINAL     ? VB_EVENT_ISSUE
+           : credential_kind == VB_KIND_CORRECTION ? VB_EVENT_CORRECT
+                                                   : VB_EVENT_COPY;
+}
+
+vb_status vb_register_prepare_append(const vb_register_append *a, const char *school_code, uint64_t sequence,
+                                     vb_register_prepared *p, vb_error *err)
 {
     const vb_credential *c = a->credential;
-    uint64_t record_id, base_id = 0, original_id;
-    char folded[VB_TEXT_FIELD * 2];
+    vb_register_event *event = &p->event;
     vb_status s;
 
-    if (!vb_register_record_id_value(c->record_id, c->record_id_length, &record_id))
+    memset(p, 0, offsetof(vb_register_prepared, entry));
+    p->entry_length = 0;
+    p->ready = false;
+    if (!c)
+        return vb_fail(err, VB_ERR_ARGUMENT, "no credential to append");
+    if (!vb_register_record_id_value(c->record_id, c->record_id_length, &p->record_id))
         return vb_fail(err, VB_ERR_ARGUMENT, "record id must be 1..8 bytes without a leading zero");
     if (!a->record || a->record_length == 0 || a->record_length > VB_MAX_RECORD_BYTES)
         return vb_fail(err, VB_ERR_ARGUMENT, "no signed record, or one over %d bytes", VB_MAX_RECORD_BYTES);
     if (a->personal_id && a->personal_id[0] &&
         (s = vb_register_check_personal_id(a->personal_id, c->birth_date, c->gender, err)) != VB_OK)
         return s;
-    if (!vb_register_fold_name(c->name, folded, sizeof folded))
+    if (!vb_register_fold_name(c->name, p->name_folded, sizeof p->name_folded))
         return vb_fail(err, VB_ERR_ARGUMENT, "the name is not UTF-8");
-    if ((s = register_watch_appends(reg, err)) != VB_OK)
-        return s;
-
-    vb_register_record *base = NULL;
-    if (c->kind == VB_KIND_CORRECTION || c->kind == VB_KIND_COPY) {
-        if (c->kind == VB_KIND_CORRECTION &&
-            !vb_register_record_id_value(c->supersedes, c->supersedes_length, &base_id))
+    if (c->kind == VB_KIND_CORRECTION) {
+        if (!vb_register_record_id_value(c->supersedes, c->supersedes_length, &p->base_id))
             return vb_fail(err, VB_ERR_ARGUMENT, "a correction names the record it supersedes");
-        if (c->kind == VB_KIND_COPY)
-            base_id = a->copy_of;
-        if (c->kind == VB_KIND_CORRECTION && !(a->decision_number && a->decision_number[0]))
+        if (!(a->decision_number && a->decision_number[0]))
             return vb_fail(err, VB_ERR_REGISTER_REFUSED, "a correction follows a decision: its number is needed");
-        if (!(base = malloc(sizeof *base)))
+    } else if (c->kind == VB_KIND_COPY) {
+        p->base_id = a->copy_of;
+    } else if (c->kind != VB_KIND_ORIGINAL) {
+        return vb_fail(err, VB_ERR_ARGUMENT, "kind %d is not original, correction or copy", c->kind);
+    }
+    if (!school_code || !school_code[0] || strlen(school_code) >= sizeof event->school_code)
+        return vb_fail(err, VB_ERR_ARGUMENT, "a school code of 1 to %d characters is needed", VB_MAX_SCHOOL_CODE_BYTES);
+
+    p->append = *a;
+    event->kind = register_event_kind_of(c->kind);
+    event->sequence = sequence;
+    event->time = a->time;
+    memcpy(event->school_code, school_code, strlen(school_code) + 1);
+    event->record_id = p->record_id;
+    event->has_record_digest = true;
+    if (!register_record_digest(a->record, a->record_length, event->record_digest))
+        return vb_fail(err, VB_ERR_CRYPTO, "cannot hash the signed record");
+    event->supersedes = c->kind == VB_KIND_CORRECTION ? p->base_id : 0;
+    event->reason = c->kind == VB_KIND_CORRECTION ? a->reason : 0;
+    snprintf(event->decision_number, sizeof event->decision_number, "%s", a->decision_number ? a->decision_number : "");
+    event->has_decision_date = a->has_decision_date;
+    event->decision_date = a->decision_date;
+    set_actor(event->actor, sizeof event->actor, a->actor);
+    event->batch_id = c->kind == VB_KIND_ORIGINAL ? a->batch_id : 0;
+    if (sequence) {
+        if ((s = vb_register_event_encode(event, p->entry, sizeof p->entry, &p->entry_length, err)) != VB_OK)
+            return s;
+        if ((s = vb_log_leaf_hash(p->entry, p->entry_length, p->leaf_hash)) != VB_OK)
+            return vb_fail(err, s, "cannot hash an event");
+    }
+    p->ready = true;
+    return VB_OK;
+}
+
+/* A record vb_register_prepare_append made ready, for this register's school. */
+static vb_status register_check_prepared(vb_register *reg, const vb_register_prepared *p, vb_error *err)
+{
+    if (!p->ready || !p->append.credential)
+        return vb_fail(err, VB_ERR_ARGUMENT, "a record to append was not prepared (vb_register_prepare_append)");
+    if (strcmp(p->event.school_code, reg->school_code) != 0)
+        return vb_fail(err, VB_ERR_ARGUMENT, "%s: a record prepared for school %s, not this register's %s", reg->path,
+                       p->event.school_code, reg->school_code);
+    return VB_OK;
+}
+
+/* A prepared record's entry for the sequence number it takes: as prepared, or encoded again when
+ * the register gives another number (or none was known). */
+static vb_status register_prepared_entry(vb_register *reg, vb_register_prepared *p, uint64_t sequence, vb_error *err)
+{
+    vb_status s = register_check_prepared(reg, p, err);
+    if (s != VB_OK)
+        return s;
+    if (p->entry_length && p->event.sequence == sequence)
+        return VB_OK;
+    p->event.sequence = sequence;
+    if ((s = vb_register_event_encode(&p->event, p->entry, sizeof p->entry, &p->entry_length, err)) != VB_OK)
+        return s;
+    if ((s = vb_log_leaf_hash(p->entry, p->entry_length, p->leaf_hash)) != VB_OK)
+        return vb_fail(err, s, "cannot hash an event");
+    return VB_OK;
+}
+
+/* Binds a credential row's parameters, from base + 1 (CREDENTIAL_COLUMNS). */
+static void register_bind_credential(sqlite3_stmt *statement, int base, const vb_register_prepared *p,
+                                     uint64_t original_id)
+{
+    const vb_register_append *a = &p->append;
+    const vb_credential *c = a->credential;
+    sqlite3_bind_int64(statement, base + 1, (sqlite3_int64)p->record_id);
+    sqlite3_bind_int(statement, base + 2, c->kind);
+    sqlite3_bind_int64(statement, base + 3, (sqlite3_int64)original_id);
+    if (c->kind == VB_KIND_CORRECTION)
+        sqlite3_bind_int64(statement, base + 4, (sqlite3_int64)p->base_id);
+    if (c->kind == VB_KIND_COPY) {
+        sqlite3_bind_int64(statement, base + 5, (sqlite3_int64)p->base_id);
+        sqlite3_bind_int64(statement, base + 6, c->copy_number);
+    }
+    if (c->kind == VB_KIND_ORIGINAL && a->batch_id)
+        sqlite3_bind_int64(statement, base + 7, (sqlite3_int64)a->batch_id);
+    sqlite3_bind_int(statement, base + 8, c->type);
+    sqlite3_bind_int(statement, base + 9, c->register_year);
+    sqlite3_bind_int64(statement, base + 10, c->register_number);
+    sqlite3_bind_text(statement, base + 11, c->serial, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, base + 12, c->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, base + 13, p->name_folded, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, base + 14, c->birth_date);
+    sqlite3_bind_int(statement, base + 15, c->gender);
+    sqlite3_bind_text(statement, base + 16, c->program_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(statement, base + 17, c->program_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(statement, base + 18, c->classification);
+    sqlite3_bind_int(statement, base + 19, c->training_mode);
+    sqlite3_bind_int(statement, base + 20, c->high_quality ? 1 : 0);
+    sqlite3_bind_int(statement, base + 21, c->issue_date);
+    sqlite3_bind_text(statement, base + 22, c->issue_place, -1, SQLITE_STATIC);
+    bind_text_or_null(statement, base + 23, a->decision_number);
+    if (a->has_decision_date)
+        sqlite3_bind_int(statement, base + 24, a->decision_date);
+    bind_text_or_null(statement, base + 25, a->personal_id);
+    sqlite3_bind_blob(statement, base + 26, a->record, (int)a->record_length, SQLITE_STATIC);
+    sqlite3_bind_int64(statement, base + 27, c->signed_at);
+    sqlite3_bind_int64(statement, base + 28, a->time);
+    sqlite3_bind_text(statement, base + 29, p->event.actor, -1, SQLITE_STATIC);
+}
+
+/* One prepared record with its event, checking the rules of a credential's life first. */
+static vb_status register_append_one(vb_register *reg, vb_register_prepared *p, vb_error *err)
+{
+    const vb_credential *c = p->append.credential;
+    uint64_t original_id = p->record_id, sequence;
+    sqlite3_stmt *statement = NULL;
+    vb_status s = register_check_prepared(reg, p, err);
+
+    if (s != VB_OK)
+        return s;
+    if (c->kind != VB_KIND_ORIGINAL) {
+        vb_register_record *base = malloc(sizeof *base);
+        if (!base)
             return vb_fail(err, VB_ERR_NOMEM, "out of memory");
-        s = register_check_current(reg, base_id, c->kind == VB_KIND_CORRECTION ? "corrected" : "copied", base, err);
+        s = register_check_current(reg, p->base_id, c->kind == VB_KIND_CORRECTION ? "corrected" : "copied", base, err);
         original_id = base->original_id;
         if (s == VB_OK && c->kind == VB_KIND_COPY) {
-            sqlite3_stmt *statement = NULL;
             int64_t copies;
             s = register_statement(reg, STATEMENT_COPY_COUNT, &statement, err);
             if (s == VB_OK) {
@@ -1457,82 +1636,97 @@ static vb_status register_append_record(vb_register *reg, const vb_register_appe
         free(base);
         if (s != VB_OK)
             return s;
-    } else if (c->kind == VB_KIND_ORIGINAL) {
-        original_id = record_id;
-    } else {
-        return vb_fail(err, VB_ERR_ARGUMENT, "kind %d is not original, correction or copy", c->kind);
     }
-
-    sqlite3_stmt *statement = NULL;
-    char actor[VB_REGISTER_ACTOR_BYTES + 1];
-    set_actor(actor, sizeof actor, a->actor);
+    if ((s = register_next_sequence(reg, &sequence, err)) != VB_OK ||
+        (s = register_prepared_entry(reg, p, sequence, err)) != VB_OK)
+        return s;
     if ((s = register_statement(reg, STATEMENT_INSERT_CREDENTIAL, &statement, err)) != VB_OK)
         return s;
-    sqlite3_bind_int64(statement, 1, (sqlite3_int64)record_id);
-    sqlite3_bind_int(statement, 2, c->kind);
-    sqlite3_bind_int64(statement, 3, (sqlite3_int64)original_id);
-    if (c->kind == VB_KIND_CORRECTION)
-        sqlite3_bind_int64(statement, 4, (sqlite3_int64)base_id);
-    if (c->kind == VB_KIND_COPY) {
-        sqlite3_bind_int64(statement, 5, (sqlite3_int64)base_id);
-        sqlite3_bind_int64(statement, 6, c->copy_number);
-    }
-    if (c->kind == VB_KIND_ORIGINAL && a->batch_id)
-        sqlite3_bind_int64(statement, 7, (sqlite3_int64)a->batch_id);
-    sqlite3_bind_int(statement, 8, c->type);
-    sqlite3_bind_int(statement, 9, c->register_year);
-    sqlite3_bind_int64(statement, 10, c->register_number);
-    sqlite3_bind_text(statement, 11, c->serial, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 12, c->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 13, folded, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 14, c->birth_date);
-    sqlite3_bind_int(statement, 15, c->gender);
-    sqlite3_bind_text(statement, 16, c->program_code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(statement, 17, c->program_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(statement, 18, c->classification);
-    sqlite3_bind_int(statement, 19, c->training_mode);
-    sqlite3_bind_int(statement, 20, c->high_quality ? 1 : 0);
-    sqlite3_bind_int(statement, 21, c->issue_date);
-    sqlite3_bind_text(statement, 22, c->issue_place, -1, SQLITE_STATIC);
-    bind_text_or_null(statement, 23, a->decision_number);
-    if (a->has_decision_date)
-        sqlite3_bind_int(statement, 24, a->decision_date);
-    bind_text_or_null(statement, 25, a->personal_id);
-    sqlite3_bind_blob(statement, 26, a->record, (int)a->record_length, SQLITE_STATIC);
-    sqlite3_bind_int64(statement, 27, c->signed_at);
-    sqlite3_bind_int64(statement, 28, a->time);
-    sqlite3_bind_text(statement, 29, actor, -1, SQLITE_STATIC);
-    if (base_id)
-        sqlite3_bind_int64(statement, 30, (sqlite3_int64)base_id);
+    register_bind_credential(statement, 0, p, original_id);
+    if (p->base_id)
+        sqlite3_bind_int64(statement, CREDENTIAL_PARAMETERS + 1, (sqlite3_int64)p->base_id);
     if ((s = register_run(reg, statement, err)) != VB_OK)
         return s;
+    if ((s = register_statement(reg, STATEMENT_INSERT_EVENT, &statement, err)) != VB_OK)
+        return s;
+    register_bind_event(statement, 0, &p->event, original_id, p->entry, p->entry_length);
+    if ((s = register_run(reg, statement, err)) != VB_OK)
+        return s;
+    return register_log_append(reg, p->event.sequence, p->leaf_hash, err);
+}
 
-    vb_register_event event;
-    memset(&event, 0, sizeof event);
-    event.kind = c->kind == VB_KIND_ORIGINAL ? VB_EVENT_ISSUE : c->kind == VB_KIND_CORRECTION ? VB_EVENT_CORRECT
-                                                                                              : VB_EVENT_COPY;
-    event.time = a->time;
-    event.record_id = record_id;
-    event.has_record_digest = true;
-    SHA256(a->record, a->record_length, event.record_digest);
-    event.supersedes = c->kind == VB_KIND_CORRECTION ? base_id : 0;
-    event.reason = c->kind == VB_KIND_CORRECTION ? a->reason : 0;
-    snprintf(event.decision_number, sizeof event.decision_number, "%s", a->decision_number ? a->decision_number : "");
-    event.has_decision_date = a->has_decision_date;
-    event.decision_date = a->decision_date;
-    snprintf(event.actor, sizeof event.actor, "%s", actor);
-    event.batch_id = c->kind == VB_KIND_ORIGINAL ? a->batch_id : 0;
-    return register_append_event(reg, &event, original_id, sequence, err);
+/* APPEND_GROUP_ROWS originals with one statement per table: an original needs no look at the
+ * register before it goes in (the check before COMMIT sees to its numbers). */
+static vb_status register_append_originals(vb_register *reg, vb_register_prepared *p, vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    uint64_t next;
+    vb_status s = register_next_sequence(reg, &next, err);
+    for (size_t i = 0; s == VB_OK && i < APPEND_GROUP_ROWS; i++)
+        s = register_prepared_entry(reg, &p[i], next + i, err);
+    if (s == VB_OK)
+        s = register_statement(reg, STATEMENT_INSERT_ORIGINALS, &statement, err);
+    if (s != VB_OK)
+        return s;
+    for (size_t i = 0; i < APPEND_GROUP_ROWS; i++)
+        register_bind_credential(statement, (int)i * CREDENTIAL_PARAMETERS, &p[i], p[i].record_id);
+    if ((s = register_run(reg, statement, err)) != VB_OK)
+        return s;
+    if ((s = register_statement(reg, STATEMENT_INSERT_EVENTS, &statement, err)) != VB_OK)
+        return s;
+    for (size_t i = 0; i < APPEND_GROUP_ROWS; i++)
+        register_bind_event(statement, (int)i * EVENT_PARAMETERS, &p[i].event, p[i].record_id, p[i].entry,
+                            p[i].entry_length);
+    if ((s = register_run(reg, statement, err)) != VB_OK)
+        return s;
+    for (size_t i = 0; s == VB_OK && i < APPEND_GROUP_ROWS; i++)
+        s = register_log_append(reg, p[i].event.sequence, p[i].leaf_hash, err);
+    return s;
+}
+
+vb_status vb_register_append_prepared(vb_register *reg, vb_register_prepared *prepared, size_t count,
+                                      size_t *appended, vb_error *err)
+{
+    size_t done = 0;
+    bool own;
+    /* An SQLite built with a lower limit on parameters (999 before 3.32) takes rows one by one. */
+    bool groups =
+        sqlite3_limit(reg->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) >= APPEND_GROUP_ROWS * CREDENTIAL_PARAMETERS;
+    vb_status s = register_own_transaction_begin(reg, &own, err);
+    if (s == VB_OK)
+        s = register_watch_appends(reg, err);
+    while (s == VB_OK && done < count) {
+        size_t run = 0;
+        while (groups && run < APPEND_GROUP_ROWS && done + run < count && prepared[done + run].ready &&
+               prepared[done + run].append.credential->kind == VB_KIND_ORIGINAL)
+            run++;
+        if (run == APPEND_GROUP_ROWS) {
+            s = register_append_originals(reg, prepared + done, err);
+        } else {
+            run = 1;
+            s = register_append_one(reg, prepared + done, err);
+        }
+        if (s == VB_OK)
+            done += run;
+    }
+    if (appended) /* the rows of a failed statement are not in; nor, in a transaction of its own, any */
+        *appended = s != VB_OK && own ? 0 : done;
+    return register_own_transaction_end(reg, own, s, err);
 }
 
 vb_status vb_register_append_record(vb_register *reg, const vb_register_append *append, uint64_t *sequence,
                                     vb_error *err)
 {
-    bool own;
-    vb_status s = register_own_transaction_begin(reg, &own, err);
+    vb_register_prepared *prepared = malloc(sizeof *prepared);
+    if (!prepared)
+        return vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    vb_status s = vb_register_prepare_append(append, reg->school_code, 0, prepared, err);
     if (s == VB_OK)
-        s = register_append_record(reg, append, sequence, err);
-    return register_own_transaction_end(reg, own, s, err);
+        s = vb_register_append_prepared(reg, prepared, 1, NULL, err);
+    if (s == VB_OK && sequence)
+        *sequence = prepared->event.sequence;
+    free(prepared);
+    return s;
 }
 
 vb_status vb_register_revoke(vb_register *reg, uint64_t record_id, int reason, const char *decision_number,
@@ -2260,45 +2454,66 @@ const char *vb_register_state_name(int state)
     return state >= 1 && state <= 3 ? names[state] : NULL;
 }
 
+/* Folding, one character at a time. NFD is each character's full canonical decomposition followed
+ * by the canonical reordering, and that reordering only moves characters of non-zero combining
+ * class — every one of them a mark (category M), which the fold drops. So decomposing character
+ * by character gives the fold of the NFD without building the normalized string (u8_normalize
+ * allocates and reorders: most of the cost of a fold). tests/unit/test_register.c checks the two
+ * against each other over every character of the first planes. */
+typedef struct {
+    char *out;
+    size_t size, used;
+    bool space_pending, ok;
+} register_fold;
+
+static void register_fold_character(register_fold *fold, ucs4_t c)
+{
+    ucs4_t parts[UC_DECOMPOSITION_MAX_LENGTH];
+    int count = c < 0x80 ? -1 : uc_canonical_decomposition(c, parts);
+    if (count > 0) {
+        /* a decomposition may decompose again (ễ → ê + ◌̃ → e + ◌̂ + ◌̃): at most a few levels */
+        for (int i = 0; i < count && fold->ok; i++)
+            register_fold_character(fold, parts[i]);
+        return;
+    }
+    if (c >= 0x80 && uc_is_general_category(c, UC_CATEGORY_M))
+        return; /* the tone and vowel marks */
+    if (c == ' ' || c == '\t' || c == 0x00A0) {
+        fold->space_pending = fold->used > 0;
+        return;
+    }
+    if (c == 0x0110 || c == 0x0111) /* Đ đ: a letter of its own, not a d with a mark */
+        c = 'd';
+    c = uc_tolower(c);
+    uint8_t bytes[6];
+    int encoded = u8_uctomb(bytes, c, sizeof bytes);
+    if (encoded <= 0)
+        return;
+    if (fold->used + (fold->space_pending ? 1 : 0) + (size_t)encoded >= fold->size) {
+        fold->ok = false;
+        return;
+    }
+    if (fold->space_pending)
+        fold->out[fold->used++] = ' ';
+    fold->space_pending = false;
+    memcpy(fold->out + fold->used, bytes, (size_t)encoded);
+    fold->used += (size_t)encoded;
+}
+
 bool vb_register_fold_name(const char *text, char *out, size_t out_size)
 {
-    size_t length = strlen(text), decomposed_length = 0, used = 0;
+    size_t length = strlen(text);
     if (out_size == 0 || u8_check((const uint8_t *)text, length) != NULL)
         return false;
-    uint8_t *decomposed = u8_normalize(UNINORM_NFD, (const uint8_t *)text, length, NULL, &decomposed_length);
-    if (!decomposed && length)
-        return false;
-    bool space_pending = false, ok = true;
-    for (size_t i = 0; i < decomposed_length;) {
+    register_fold fold = {out, out_size, 0, false, true};
+    for (size_t i = 0; i < length && fold.ok;) {
         ucs4_t c;
-        int n = u8_mbtouc(&c, decomposed + i, decomposed_length - i);
+        int n = u8_mbtouc(&c, (const uint8_t *)text + i, length - i);
         i += (size_t)(n > 0 ? n : 1);
-        if (uc_is_general_category(c, UC_CATEGORY_M))
-            continue; /* the tone and vowel marks */
-        if (c == ' ' || c == '\t' || c == 0x00A0) {
-            space_pending = used > 0;
-            continue;
-        }
-        if (c == 0x0110 || c == 0x0111) /* Đ đ: a letter of its own, not a d with a mark */
-            c = 'd';
-        c = uc_tolower(c);
-        uint8_t bytes[6];
-        int encoded = u8_uctomb(bytes, c, sizeof bytes);
-        if (encoded <= 0)
-            continue;
-        if (used + (space_pending ? 1 : 0) + (size_t)encoded >= out_size) {
-            ok = false;
-            break;
-        }
-        if (space_pending)
-            out[used++] = ' ';
-        space_pending = false;
-        memcpy(out + used, bytes, (size_t)encoded);
-        used += (size_t)encoded;
+        register_fold_character(&fold, c);
     }
-    free(decomposed);
-    out[used] = '\0';
-    return ok;
+    out[fold.used] = '\0';
+    return fold.ok;
 }
 
 vb_status vb_register_check_personal_id(const char *id, int32_t birth_date, int gender, vb_error *err)
@@ -2373,7 +2588,8 @@ static void register_read_event_row(vb_register *reg, sqlite3_stmt *statement, v
         const void *record = sqlite3_column_blob(statement, 15);
         int record_length = sqlite3_column_bytes(statement, 15);
         e->has_record_digest = true;
-        SHA256(record ? record : (const void *)"", record_length > 0 ? (size_t)record_length : 0, e->record_digest);
+        if (!register_record_digest(record, record_length > 0 ? (size_t)record_length : 0, e->record_digest))
+            memset(e->record_digest, 0, sizeof e->record_digest); /* OpenSSL failed: no entry will match */
     }
     if (row->record_found && e->kind == VB_EVENT_CORRECT)
         e->supersedes = (uint64_t)sqlite3_column_int64(statement, 13);

@@ -34,7 +34,9 @@
  *
  * Connections: WAL journal, synchronous=FULL (a commit survives power loss), foreign keys on, a
  * busy timeout of VB_REGISTER_BUSY_TIMEOUT_MS, defensive mode. A register handle is for one
- * thread at a time.
+ * thread at a time (its SQLite connection is opened without a mutex of its own); what does not
+ * need the register — vb_register_prepare_append, the event encoding, the name fold — may run on
+ * any thread.
  */
 #ifndef VB_REGISTER_H
 #define VB_REGISTER_H
@@ -273,6 +275,42 @@ typedef struct {
  * receives the event's sequence number. */
 vb_status vb_register_append_record(vb_register *reg, const vb_register_append *append, uint64_t *sequence,
                                     vb_error *err);
+
+/* vb_register_append_record in two halves, for a program that signs on several threads (`issue`):
+ * the first does everything that does not depend on the register's state, on any thread and
+ * without a register; the second writes, in order, on the register's thread.
+ *
+ * vb_register_prepare_append checks the arguments as vb_register_append_record does (record id,
+ * record size, the personal identification number against the birth date and gender, the name's
+ * UTF-8, a correction's superseded record and decision), folds the name, takes the SHA-256 of the
+ * signed record and fills in the event. school_code is the register's (vb_register_school); the
+ * append refuses a record prepared for another. When the caller knows the event's sequence
+ * number (the register's next, plus the records it will append before this one), it passes it
+ * and the entry and its leaf hash are made here too; with 0 they are made when appended. The
+ * strings and bytes `append` points to must stay as they are until the record is appended. */
+typedef struct {
+    vb_register_append append;                   /* as given */
+    uint64_t record_id;
+    uint64_t base_id;                            /* correction: the record it supersedes; copy: the
+                                                  * one it reproduces; 0 for an original */
+    char name_folded[VB_TEXT_FIELD * 2];         /* vb_register_fold_name of the name */
+    vb_register_event event;                     /* sequence: as prepared, then as appended */
+    uint8_t entry[VB_REGISTER_ENTRY_MAX_BYTES];  /* the event encoded for event.sequence */
+    size_t entry_length;                         /* 0 until encoded */
+    uint8_t leaf_hash[VB_LOG_HASH_BYTES];        /* SHA-256(0x00 ‖ entry) */
+    bool ready;                                  /* set by vb_register_prepare_append */
+} vb_register_prepared;
+vb_status vb_register_prepare_append(const vb_register_append *append, const char *school_code, uint64_t sequence,
+                                     vb_register_prepared *prepared, vb_error *err);
+/* Appends count prepared records in order, in the caller's transaction when one is open, else in
+ * its own, with the checks that need the register (a correction's or copy's base, the copy
+ * number) and the sequence numbers the register gives: an entry prepared for another sequence is
+ * encoded again. Runs of 64 originals go in with one statement per table. Each
+ * prepared[i].event.sequence receives its event's number. On a failure *appended (may be NULL)
+ * is the number of records appended before the statement that failed (which left nothing) — 0
+ * in a transaction of its own; the caller rolls its transaction back. */
+vb_status vb_register_append_prepared(vb_register *reg, vb_register_prepared *prepared, size_t count,
+                                      size_t *appended, vb_error *err);
 /* Records the revocation of the credential that record_id belongs to (any of its records; the
  * event names the current one). Refuses a credential already revoked. */
 vb_status vb_register_revoke(vb_register *reg, uint64_t record_id, int reason, const char *decision_number,

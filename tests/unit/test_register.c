@@ -5,8 +5,10 @@
  * append-only triggers, register numbers consecutive across batches and untouched by a rolled
  * back one, record ids and event numbers in sequence, the derived state through corrections,
  * copies and revocation with every refusal the rules ask, duplicate graduates, the event entry
- * encoding, the log root against a rebuild from the entries, backup and restore, name folding
- * and the personal identification number rule.
+ * encoding, the log root against a rebuild from the entries, appends prepared apart (on another
+ * thread, in `issue`) leaving the same rows, entries and log nodes as appends one by one, backup
+ * and restore, name folding (against the NFD of the whole text) and the personal identification
+ * number rule.
  *
  * Records here are stand-in bytes: the register stores records, it does not verify them.
  */
@@ -24,7 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
 #include <unistd.h>
+#include <unistr.h>
 
 #define TEST_SCHOOL "CDNHN01"
 #define TEST_NOW 1782777600 /* 2026-06-30 */
@@ -871,6 +877,229 @@ static void test_event_entry_encoding(void **state)
     assert_int_equal(vb_register_event_encode(&event, entry, sizeof entry, &length, &err), VB_ERR_ARGUMENT);
 }
 
+/* ---------------------------------------------------------------- prepared appends */
+
+/* Originals as `issue` makes them, varied by i: every third without an identification number,
+ * every fifth without a graduation decision. */
+static void make_original(vb_credential *c, uint8_t record[40], uint64_t record_id, uint32_t number, int i)
+{
+    char name[64];
+    snprintf(name, sizeof name, "Nguyễn Văn Đạt %d", i);
+    make_credential(c, record_id, VB_TYPE_COLLEGE, 2026, number, name, vb_days_from_civil(1995, 1 + i % 12, 1 + i % 28));
+    memset(record, (int)(record_id * 7), 40);
+    record[0] = (uint8_t)i;
+}
+
+static vb_register_append original_append(const vb_credential *c, const uint8_t *record, const char *personal_id,
+                                          uint64_t batch_id, int i)
+{
+    vb_register_append append = {c, record, 40, 0, i % 3 == 0 ? NULL : personal_id, i % 5 == 0 ? NULL : "746/QĐ-CĐN",
+                                 i % 5 != 0, vb_days_from_civil(2026, 6, 12), 0, batch_id, "registrar", TEST_NOW};
+    return append;
+}
+
+/* Rows of a table that one register holds and the other (attached as "other") does not, both ways. */
+static int64_t rows_apart(vb_register *reg, const char *table)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM other.%s))"
+             " + (SELECT count(*) FROM (SELECT * FROM other.%s EXCEPT SELECT * FROM main.%s))"
+             " + abs((SELECT count(*) FROM main.%s) - (SELECT count(*) FROM other.%s))",
+             table, table, table, table, table, table);
+    return query_integer(reg, sql);
+}
+
+#define PREPARED_COUNT 150
+#define PREPARED_CORRECTION 71 /* corrects record 3 */
+#define PREPARED_COPY 72       /* copies record 5 */
+
+/* The same records, once appended one by one (vb_register_append_record) and once prepared apart
+ * and appended in one call — two runs of 64 originals in one statement per table, the rest one
+ * by one, entries prepared for the right sequence, for none, and for a wrong one — leave the
+ * same rows, entries and log nodes. */
+static void test_prepared_append(void **state)
+{
+    fixture *f = *state;
+    vb_error err = {0};
+    char path[400];
+    vb_register *other;
+    snprintf(path, sizeof path, "%s/prepared.db", f->directory);
+    assert_int_equal(vb_register_create(path, TEST_SCHOOL, "Trường Cao đẳng Nghề Hà Nội", TEST_NOW, &err), VB_OK);
+    assert_int_equal(vb_register_open(path, &other, &err), VB_OK);
+
+    vb_credential *credentials = calloc(PREPARED_COUNT, sizeof *credentials);
+    vb_register_prepared *prepared = calloc(PREPARED_COUNT, sizeof *prepared);
+    uint8_t(*records)[40] = calloc(PREPARED_COUNT, sizeof *records);
+    vb_register_append *appends = calloc(PREPARED_COUNT, sizeof *appends);
+    char personal_ids[PREPARED_COUNT][13];
+    assert_non_null(credentials);
+    assert_non_null(prepared);
+    assert_non_null(records);
+    assert_non_null(appends);
+
+    vb_register *regs[2] = {f->reg, other};
+    uint64_t batches[2];
+    for (int r = 0; r < 2; r++) {
+        assert_int_equal(vb_register_begin(regs[r], &err), VB_OK);
+        batches[r] = add_batch(regs[r], 7, PREPARED_COUNT - 2);
+    }
+    assert_int_equal(batches[0], batches[1]);
+    uint32_t number = 1;
+    for (int i = 0; i < PREPARED_COUNT; i++) {
+        uint64_t record_id = (uint64_t)i + 1;
+        vb_credential *c = &credentials[i];
+        if (i + 1 == PREPARED_CORRECTION || i + 1 == PREPARED_COPY) {
+            uint64_t base_id = i + 1 == PREPARED_CORRECTION ? 3 : 5;
+            *c = credentials[base_id - 1];
+            c->record_id_length = vb_register_record_id_bytes(record_id, c->record_id);
+            c->signed_at = TEST_NOW + 50;
+            if (i + 1 == PREPARED_CORRECTION) {
+                c->kind = VB_KIND_CORRECTION;
+                c->supersedes_length = vb_register_record_id_bytes(base_id, c->supersedes);
+                snprintf(c->name, sizeof c->name, "Nguyễn Văn Đạt Sửa");
+            } else {
+                c->kind = VB_KIND_COPY;
+                c->copy_number = 1;
+            }
+            memset(records[i], 0xC0 + i, sizeof records[i]);
+            vb_register_append append = {c, records[i], sizeof records[i], i + 1 == PREPARED_COPY ? base_id : 0, NULL,
+                                         i + 1 == PREPARED_CORRECTION ? "12/QĐ-CĐN" : NULL, false, 0,
+                                         i + 1 == PREPARED_CORRECTION ? VB_CORRECT_CIVIL_STATUS : 0, 0, "registrar",
+                                         TEST_NOW + 100};
+            appends[i] = append;
+            continue;
+        }
+        make_original(c, records[i], record_id, number++, i);
+        /* province 001; digit 4: a man born in the 1900s; digits 5-6: the year of birth */
+        int year, month, day;
+        vb_civil_from_days(c->birth_date, &year, &month, &day);
+        snprintf(personal_ids[i], sizeof personal_ids[i], "0010%02u%06u", (unsigned)year % 100u, (unsigned)i % 1000000u);
+        appends[i] = original_append(c, records[i], personal_ids[i], batches[0], i);
+    }
+
+    /* One by one into the fixture's register. */
+    for (int i = 0; i < PREPARED_COUNT; i++) {
+        uint64_t sequence = 0;
+        if (vb_register_append_record(f->reg, &appends[i], &sequence, &err) != VB_OK)
+            fail_msg("append %d: %s", i, err.message);
+        assert_int_equal(sequence, (uint64_t)i + 1);
+    }
+    /* Prepared, then all in one call into the other. */
+    for (int i = 0; i < PREPARED_COUNT; i++) {
+        uint64_t sequence = i % 7 == 0 ? 0 : i % 11 == 0 ? (uint64_t)i + 1000 : (uint64_t)i + 1;
+        if (vb_register_prepare_append(&appends[i], TEST_SCHOOL, sequence, &prepared[i], &err) != VB_OK)
+            fail_msg("prepare %d: %s", i, err.message);
+        assert_true(prepared[i].ready);
+        assert_int_equal(prepared[i].entry_length != 0, sequence != 0);
+    }
+    size_t appended = 0;
+    if (vb_register_append_prepared(other, prepared, PREPARED_COUNT, &appended, &err) != VB_OK)
+        fail_msg("append prepared: %s", err.message);
+    assert_int_equal(appended, PREPARED_COUNT);
+    for (int i = 0; i < PREPARED_COUNT; i++)
+        assert_int_equal(prepared[i].event.sequence, (uint64_t)i + 1);
+    for (int r = 0; r < 2; r++)
+        assert_int_equal(vb_register_commit(regs[r], &err), VB_OK);
+
+    char attach[500];
+    snprintf(attach, sizeof attach, "ATTACH '%s' AS other", path);
+    assert_int_equal(sqlite3_exec(vb_register_db(f->reg), attach, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM other.credentials"), PREPARED_COUNT);
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM other.log_nodes"), PREPARED_COUNT - 4); /* n - popcount */
+    assert_int_equal(rows_apart(f->reg, "credentials"), 0);
+    assert_int_equal(rows_apart(f->reg, "events"), 0);
+    assert_int_equal(rows_apart(f->reg, "log_nodes"), 0);
+    assert_int_equal(rows_apart(f->reg, "counters"), 0);
+    assert_int_equal(sqlite3_exec(vb_register_db(f->reg), "DETACH other", NULL, NULL, NULL), SQLITE_OK);
+    uint64_t size;
+    uint8_t root[VB_LOG_HASH_BYTES], other_root[VB_LOG_HASH_BYTES];
+    assert_int_equal(vb_register_log_root(f->reg, &size, root, &err), VB_OK);
+    assert_int_equal(vb_register_log_root(other, &size, other_root, &err), VB_OK);
+    assert_memory_equal(root, other_root, sizeof root);
+
+    vb_register_close(other);
+    free(credentials);
+    free(prepared);
+    free(records);
+    free(appends);
+}
+
+/* What prepare refuses without a register, and what the append refuses; what a refused append
+ * leaves. */
+static void test_prepared_append_refusals(void **state)
+{
+    fixture *f = *state;
+    vb_error err = {0};
+    enum { COUNT = 70 };
+    vb_credential *credentials = calloc(COUNT, sizeof *credentials);
+    vb_register_prepared *prepared = calloc(COUNT, sizeof *prepared);
+    uint8_t(*records)[40] = calloc(COUNT, sizeof *records);
+    assert_non_null(credentials);
+    assert_non_null(prepared);
+    assert_non_null(records);
+
+    uint64_t batch = add_batch(f->reg, 3, 1);
+    issue_one(f->reg, batch, VB_TYPE_COLLEGE, 2026, "Trần Đình Khải", vb_days_from_civil(1995, 11, 13), NULL);
+
+    make_original(&credentials[0], records[0], 2, 2, 0);
+    vb_register_append append = original_append(&credentials[0], records[0], "001095179594", batch, 1);
+    /* born 1995-02-02: "001095…" agrees; a woman's would need digit 4 odd */
+    credentials[0].gender = VB_GENDER_FEMALE;
+    assert_int_equal(vb_register_prepare_append(&append, TEST_SCHOOL, 2, &prepared[0], &err), VB_ERR_ARGUMENT);
+    assert_false(prepared[0].ready);
+    assert_null(strstr(err.message, "001095179594"));
+    credentials[0].gender = VB_GENDER_MALE;
+    snprintf(credentials[0].name, sizeof credentials[0].name, "\xff");
+    assert_int_equal(vb_register_prepare_append(&append, TEST_SCHOOL, 2, &prepared[0], &err), VB_ERR_ARGUMENT);
+    make_original(&credentials[0], records[0], 2, 2, 0);
+    credentials[0].kind = VB_KIND_CORRECTION; /* names no record it supersedes */
+    assert_int_equal(vb_register_prepare_append(&append, TEST_SCHOOL, 2, &prepared[0], &err), VB_ERR_ARGUMENT);
+    credentials[0].kind = VB_KIND_ORIGINAL;
+    assert_int_equal(vb_register_prepare_append(&append, NULL, 2, &prepared[0], &err), VB_ERR_ARGUMENT);
+
+    /* Not prepared, or prepared for another school. */
+    size_t appended = 99;
+    assert_int_equal(vb_register_append_prepared(f->reg, &prepared[0], 1, &appended, &err), VB_ERR_ARGUMENT);
+    assert_int_equal(appended, 0);
+    assert_int_equal(vb_register_prepare_append(&append, "OTHER", 2, &prepared[0], &err), VB_OK);
+    assert_int_equal(vb_register_append_prepared(f->reg, &prepared[0], 1, &appended, &err), VB_ERR_ARGUMENT);
+    assert_non_null(strstr(err.message, "OTHER"));
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 1);
+
+    /* 70 originals: a run of 64 in one statement per table, then 6 one by one. A serial already
+     * in the register, in the run, refuses the run whole; further on, it leaves the 66 before it
+     * in the caller's transaction. */
+    const char *taken = load(f->reg, 1)->credential.serial;
+    for (int dup = 40; dup <= 66; dup += 26) {
+        for (int i = 0; i < COUNT; i++) {
+            uint64_t record_id = (uint64_t)i + 2;
+            make_original(&credentials[i], records[i], record_id, (uint32_t)record_id, i);
+            if (i == dup)
+                snprintf(credentials[i].serial, sizeof credentials[i].serial, "%s", taken);
+            vb_register_append a = original_append(&credentials[i], records[i], NULL, batch, i);
+            assert_int_equal(vb_register_prepare_append(&a, TEST_SCHOOL, record_id, &prepared[i], &err), VB_OK);
+        }
+        assert_int_equal(vb_register_begin(f->reg, &err), VB_OK);
+        assert_int_equal(vb_register_append_prepared(f->reg, prepared, COUNT, &appended, &err),
+                         VB_ERR_REGISTER_REFUSED);
+        assert_int_equal(appended, dup < 64 ? 0 : (size_t)dup);
+        assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 1 + (int64_t)appended);
+        assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 1 + (int64_t)appended);
+        vb_register_rollback(f->reg);
+        assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 1);
+    }
+    /* In a transaction of its own, nothing stays. */
+    assert_int_equal(vb_register_append_prepared(f->reg, prepared, COUNT, &appended, &err), VB_ERR_REGISTER_REFUSED);
+    assert_int_equal(appended, 0);
+    assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 1);
+    assert_true(sqlite3_get_autocommit(vb_register_db(f->reg)));
+
+    free(credentials);
+    free(prepared);
+    free(records);
+}
+
 /* ---------------------------------------------------------------- reading */
 
 static vb_status count_record(void *context, const vb_register_record *record, vb_error *err)
@@ -989,6 +1218,105 @@ static void test_backup_restore(void **state)
 
 /* ---------------------------------------------------------------- words */
 
+/* The fold as register.h defines it, written the obvious way: the NFD of the whole text, then
+ * marks dropped, đ → d, lower case, runs of space collapsed. */
+static bool reference_fold(const char *text, char *out, size_t out_size)
+{
+    size_t length = strlen(text), decomposed_length = 0, used = 0;
+    if (out_size == 0 || u8_check((const uint8_t *)text, length) != NULL)
+        return false;
+    uint8_t *decomposed = u8_normalize(UNINORM_NFD, (const uint8_t *)text, length, NULL, &decomposed_length);
+    assert_true(decomposed || !length);
+    bool space_pending = false, ok = true;
+    for (size_t i = 0; i < decomposed_length;) {
+        ucs4_t c;
+        int n = u8_mbtouc(&c, decomposed + i, decomposed_length - i);
+        i += (size_t)(n > 0 ? n : 1);
+        if (uc_is_general_category(c, UC_CATEGORY_M))
+            continue;
+        if (c == ' ' || c == '\t' || c == 0x00A0) {
+            space_pending = used > 0;
+            continue;
+        }
+        if (c == 0x0110 || c == 0x0111)
+            c = 'd';
+        c = uc_tolower(c);
+        uint8_t bytes[6];
+        int encoded = u8_uctomb(bytes, c, sizeof bytes);
+        if (encoded <= 0)
+            continue;
+        if (used + (space_pending ? 1 : 0) + (size_t)encoded >= out_size) {
+            ok = false;
+            break;
+        }
+        if (space_pending)
+            out[used++] = ' ';
+        space_pending = false;
+        memcpy(out + used, bytes, (size_t)encoded);
+        used += (size_t)encoded;
+    }
+    free(decomposed);
+    out[used] = '\0';
+    return ok;
+}
+
+static void check_fold(const char *text, size_t out_size)
+{
+    char expected[512], folded[512];
+    assert_true(out_size <= sizeof folded);
+    bool expected_ok = reference_fold(text, expected, out_size), ok = vb_register_fold_name(text, folded, out_size);
+    if (ok != expected_ok || strcmp(folded, expected) != 0)
+        fail_msg("fold of '%s' (%zu bytes): '%s' %d, NFD gives '%s' %d", text, out_size, folded, ok, expected,
+                 expected_ok);
+}
+
+/* vb_register_fold_name decomposes character by character (register.c says why that is the
+ * NFD's fold): the same as the NFD of the whole text for every character of planes 0-2, alone
+ * and amid marks and letters, and for seeded strings of letters, precomposed and decomposed
+ * Vietnamese, stray marks, spaces and characters that decompose in several steps, at every
+ * output size. */
+static void test_fold_matches_nfd(void **state)
+{
+    (void)state;
+    char text[64];
+    for (ucs4_t c = 1; c < 0x30000; c++) {
+        uint8_t bytes[8];
+        if (c >= 0xD800 && c < 0xE000)
+            continue;
+        int n = u8_uctomb(bytes, c, sizeof bytes);
+        assert_true(n > 0);
+        snprintf(text, sizeof text, "%.*s", n, (const char *)bytes);
+        check_fold(text, 64);
+        snprintf(text, sizeof text, "X\xcc\xa3%.*s\xcc\x81 y", n, (const char *)bytes);
+        check_fold(text, 64);
+    }
+    static const char *const pieces[] = {
+        "a", "A", "z", "đ", "Đ", "ễ", "Ễ", "e\xcc\x82\xcc\x83", "e\xcc\x83\xcc\x82", "\xcc\x83", "\xcc\xa3", "ư",
+        "Ơ", " ", "  ", "\t", "\xc2\xa0", "가", "ǖ", "\xe2\x84\xab" /* Å, angstrom sign */, "ḯ",
+        "\xe2\x84\xa6" /* Ω, ohm sign */, "ﬁ", "İ", "ẞ", "Σ", "ς", "ậ", "Ự", "x", "-", "'",
+    };
+    const size_t piece_count = sizeof pieces / sizeof pieces[0];
+    uint32_t seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        char built[256] = "";
+        size_t used = 0;
+        seed = seed * 1103515245u + 12345u;
+        int count = 1 + (int)((seed >> 16) % 12);
+        for (int i = 0; i < count; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *piece = pieces[(seed >> 16) % piece_count];
+            size_t length = strlen(piece);
+            if (used + length >= sizeof built)
+                break;
+            memcpy(built + used, piece, length + 1);
+            used += length;
+        }
+        check_fold(built, 1 + (size_t)round % 48);
+        check_fold(built, 256);
+    }
+}
+
+
 static void test_fold_and_personal_id(void **state)
 {
     (void)state;
@@ -1043,10 +1371,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_state_derivation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_and_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepared_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prepared_append_refusals, setup, teardown),
         cmocka_unit_test(test_event_entry_encoding),
         cmocka_unit_test_setup_teardown(test_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_restore, setup, teardown),
         cmocka_unit_test(test_fold_and_personal_id),
+        cmocka_unit_test(test_fold_matches_nfd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
