@@ -953,6 +953,25 @@ static vb_status register_watch_appends(vb_register *reg, vb_error *err)
  * original of its record. */
 static vb_status register_check_appended(vb_register *reg, vb_error *err)
 {
+    /* A transaction that appended nothing (a setting, a checkpoint, the upload cursor) has
+     * nothing to check, and the register-number rule reads a whole index: at 1,000,000 originals
+     * that is ~0.3 s, which every upload batch's cursor commit paid. */
+    sqlite3_stmt *now = NULL;
+    vb_status s = register_statement(reg, STATEMENT_APPEND_START, &now, err);
+    if (s != VB_OK)
+        return s;
+    int step = sqlite3_step(now);
+    if (step != SQLITE_ROW) {
+        s = register_fail(reg, sqlite3_reset(now), err);
+        sqlite3_reset(now);
+        return s;
+    }
+    bool nothing = (uint64_t)sqlite3_column_int64(now, 0) == reg->append_start_record &&
+                   (uint64_t)sqlite3_column_int64(now, 1) == reg->append_start_sequence;
+    sqlite3_reset(now);
+    if (nothing)
+        return VB_OK;
+
     static const char *const broken[] = {
         "record ids run 1, 2, 3 without gaps",
         "event numbers run 1, 2, 3 without gaps",
@@ -961,7 +980,7 @@ static vb_status register_check_appended(vb_register *reg, vb_error *err)
         "an event names the original of its record",
     };
     sqlite3_stmt *statement = NULL;
-    vb_status s = register_statement(reg, STATEMENT_CHECK_APPENDED, &statement, err);
+    s = register_statement(reg, STATEMENT_CHECK_APPENDED, &statement, err);
     if (s != VB_OK)
         return s;
     sqlite3_bind_int64(statement, 1, (sqlite3_int64)reg->append_start_record);
