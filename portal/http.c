@@ -11,6 +11,7 @@
  */
 #include "portal.h"
 
+#include "accesslog.h"
 #include "form.h"
 #include "mirror.h"
 #include "record.h"
@@ -94,57 +95,7 @@ static int64_t monotonic_microseconds(void)
 
 /* ---------------------------------------------------------------- the access log */
 
-/* A path for a log line: printable ASCII kept, anything else as %XX, and any run of more than
- * 8 digits cut to its first 8 and its length — no path of the portal needs more to be told
- * apart, and a long number could be someone's. */
-static void log_safe(const char *text, size_t length, char *out, size_t out_size)
-{
-    size_t used = 0;
-    for (size_t i = 0; i < length && used + 16 < out_size;) {
-        unsigned char c = (unsigned char)text[i];
-        size_t run = 0;
-        while (i + run < length && isdigit((unsigned char)text[i + run]))
-            run++;
-        if (run > 8) {
-            used += (size_t)snprintf(out + used, out_size - used, "%.8s...(%zu)", text + i, run);
-            i += run;
-            continue;
-        }
-        if (c > 0x20 && c < 0x7f && c != '%')
-            out[used++] = (char)c;
-        else
-            used += (size_t)snprintf(out + used, out_size - used, "%%%02X", c);
-        i++;
-    }
-    out[used < out_size ? used : out_size - 1] = '\0';
-}
-
-static void write_all(const char *bytes, size_t length)
-{
-    while (length > 0) {
-        ssize_t n = write(STDERR_FILENO, bytes, length);
-        if (n <= 0)
-            return;
-        bytes += n;
-        length -= (size_t)n;
-    }
-}
-
-/* Access lines are gathered and written a buffer at a time (when it fills, and every second
- * from serve.c's loop), so the log costs no system call per request. */
-static struct {
-    pthread_mutex_t lock;
-    size_t length;
-    char data[16384];
-} gathered = {PTHREAD_MUTEX_INITIALIZER, 0, {0}};
-
-void portal_http_flush_log(void)
-{
-    pthread_mutex_lock(&gathered.lock);
-    write_all(gathered.data, gathered.length);
-    gathered.length = 0;
-    pthread_mutex_unlock(&gathered.lock);
-}
+void portal_http_flush_log(void) { vb_accesslog_flush(); }
 
 static void access_line(const request *r)
 {
@@ -157,15 +108,7 @@ static void access_line(const request *r)
                      r->log_path[0] ? r->log_path : "-", r->status, (long long)(monotonic_microseconds() - r->started));
     if (n <= 0)
         return;
-    size_t length = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    pthread_mutex_lock(&gathered.lock);
-    if (gathered.length + length > sizeof gathered.data) {
-        write_all(gathered.data, gathered.length);
-        gathered.length = 0;
-    }
-    memcpy(gathered.data + gathered.length, line, length);
-    gathered.length += length;
-    pthread_mutex_unlock(&gathered.lock);
+    vb_accesslog_append(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 /* libmicrohttpd's own messages, through the same filter, one word at a time. */
@@ -185,13 +128,12 @@ static void httpd_message(void *context, const char *format, va_list ap)
         if (i + word > length)
             word = length - i;
         line[used++] = ' ';
-        log_safe(message + i, word, line + used, sizeof line - used - 1);
+        vb_accesslog_redact(message + i, word, line + used, sizeof line - used - 1);
         used += strlen(line + used);
         i += word + 1;
     }
     line[used++] = '\n';
-    portal_http_flush_log();
-    write_all(line, used);
+    vb_accesslog_write(line, used);
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -1339,7 +1281,7 @@ static request *request_new(const char *uri)
     r->started = monotonic_microseconds();
     r->uri_length = uri ? strlen(uri) : 0;
     if (uri)
-        log_safe(uri, strcspn(uri, "?"), r->log_path, sizeof r->log_path);
+        vb_accesslog_redact(uri, strcspn(uri, "?"), r->log_path, sizeof r->log_path);
     return r;
 }
 
@@ -1369,7 +1311,7 @@ static enum MHD_Result on_request(void *context, struct MHD_Connection *connecti
         enum MHD_Result result;
         r->seen = true;
         snprintf(r->method, sizeof r->method, "%s", method);
-        log_safe(url, strlen(url), r->log_path, sizeof r->log_path);
+        vb_accesslog_redact(url, strlen(url), r->log_path, sizeof r->log_path);
         classify(url, &r->route);
         identify(s, connection, &who);
         if (screen(s, connection, r, method, &who, &result))

@@ -9,6 +9,8 @@
  */
 #include "service.h"
 
+#include "accesslog.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <microhttpd.h>
@@ -50,63 +52,7 @@ static int64_t monotonic_microseconds(void)
 
 /* ---------------------------------------------------------------- logging without personal data */
 
-/* Copies text for a log line: printable ASCII as is, anything else as %XX, and every run of
- * more than 8 digits cut to its first 8 and its length — a record's digits hold a name, and
- * the first 8 (the COSE header) are enough to tell requests apart. */
-static void redact(const char *text, size_t length, char *out, size_t out_size)
-{
-    size_t used = 0;
-    for (size_t i = 0; i < length && used + 16 < out_size;) {
-        unsigned char c = (unsigned char)text[i];
-        if (isdigit(c)) {
-            size_t run = 0;
-            while (i + run < length && isdigit((unsigned char)text[i + run]))
-                run++;
-            if (run > 8) {
-                used += (size_t)snprintf(out + used, out_size - used, "%.8s...(%zu)", text + i, run);
-                i += run;
-                continue;
-            }
-        }
-        if (c > 0x20 && c < 0x7f && c != '%')
-            out[used++] = (char)c;
-        else
-            used += (size_t)snprintf(out + used, out_size - used, "%%%02X", c);
-        i++;
-    }
-    if (used >= out_size)
-        used = out_size - 1;
-    out[used] = '\0';
-}
-
-static void write_line(const char *line, size_t length)
-{
-    /* One write per line, so lines from several threads never interleave. */
-    while (length > 0) {
-        ssize_t n = write(STDERR_FILENO, line, length);
-        if (n <= 0)
-            return;
-        line += n;
-        length -= (size_t)n;
-    }
-}
-
-/* Access lines are gathered here and written a few kilobytes at a time (when the buffer fills,
- * and every second from serve.c's loop): one write(2) per request cost a fifth of a request's
- * time. At most a second of lines is lost if the process dies. */
-static struct {
-    pthread_mutex_t lock;
-    size_t length;
-    char data[16384];
-} log_buffer = {PTHREAD_MUTEX_INITIALIZER, 0, {0}};
-
-void http_flush_log(void)
-{
-    pthread_mutex_lock(&log_buffer.lock);
-    write_line(log_buffer.data, log_buffer.length);
-    log_buffer.length = 0;
-    pthread_mutex_unlock(&log_buffer.lock);
-}
+void http_flush_log(void) { vb_accesslog_flush(); }
 
 static void access_log(const request *r)
 {
@@ -121,15 +67,7 @@ static void access_log(const request *r)
                      (long long)(monotonic_microseconds() - r->started));
     if (n <= 0)
         return;
-    size_t length = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
-    pthread_mutex_lock(&log_buffer.lock);
-    if (log_buffer.length + length > sizeof log_buffer.data) {
-        write_line(log_buffer.data, log_buffer.length);
-        log_buffer.length = 0;
-    }
-    memcpy(log_buffer.data + log_buffer.length, line, length);
-    log_buffer.length += length;
-    pthread_mutex_unlock(&log_buffer.lock);
+    vb_accesslog_append(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 /* libmicrohttpd's own messages, redacted the same way. */
@@ -150,14 +88,14 @@ static void mhd_logger(void *cls, const char *format, va_list ap)
         size_t word = 0;
         while (i + word < length && message[i + word] != ' ')
             word++;
-        redact(message + i, word, line + used, sizeof line - used - 1);
+        vb_accesslog_redact(message + i, word, line + used, sizeof line - used - 1);
         used += strlen(line + used);
         i += word;
         if (i < length && used + 2 < sizeof line)
             line[used++] = ' ', i++;
     }
     line[used++] = '\n';
-    write_line(line, used);
+    vb_accesslog_write(line, used);
 }
 
 /* ---------------------------------------------------------------- responses */
@@ -550,7 +488,7 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     r->verdict = -1;
     /* Until the handler runs (it may never: a request whose headers are too large), log the
      * raw path. */
-    redact(uri, strcspn(uri, "?"), r->log_path, sizeof r->log_path);
+    vb_accesslog_redact(uri, strcspn(uri, "?"), r->log_path, sizeof r->log_path);
     return r;
 }
 
@@ -582,7 +520,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     if (!r->seen) {
         r->seen = true;
         snprintf(r->method, sizeof r->method, "%s", method);
-        redact(url, strlen(url), r->log_path, sizeof r->log_path);
+        vb_accesslog_redact(url, strlen(url), r->log_path, sizeof r->log_path);
         bool api = strncmp(url, "/api/", 5) == 0;
         enum MHD_Result result;
 
