@@ -34,6 +34,22 @@ int32_t issuer_today(void)
     return vb_days_from_civil(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
 }
 
+long long issuer_roster_verdict(const vb_roster_reader *reader, const char *path, const char *extra_text,
+                                size_t extra_problems, vb_error *err)
+{
+    for (size_t i = 0; i < vb_roster_note_count(reader); i++)
+        fprintf(stderr, "%s\n", vb_roster_note_at(reader, i)->text);
+    if (extra_text)
+        fputs(extra_text, stderr);
+    size_t problems = vb_roster_problem_count(reader) + extra_problems;
+    if (problems) { /* a refusal (exit 1), not a usage error */
+        vb_fail(err, VB_ERR_CLAIM_RANGE, "%s: %zu problem%s; nothing was issued", path, problems,
+                problems == 1 ? "" : "s");
+        return -1;
+    }
+    return (long long)vb_roster_row_count(reader);
+}
+
 long long issuer_validate_roster(const char *path, int type, int32_t issue_date, issuer_row_check check,
                                  void *context, vb_error *err)
 {
@@ -80,16 +96,7 @@ long long issuer_validate_roster(const char *path, int type, int32_t issue_date,
         free(extra_text);
         return -1;
     }
-    for (size_t i = 0; i < vb_roster_note_count(reader); i++)
-        fprintf(stderr, "%s\n", vb_roster_note_at(reader, i)->text);
-    if (extra_text)
-        fputs(extra_text, stderr);
-    size_t problems = vb_roster_problem_count(reader) + extra_problems;
-    if (problems) /* a refusal (exit 1), not a usage error */
-        vb_fail(err, VB_ERR_CLAIM_RANGE, "%s: %zu problem%s; nothing was issued", path, problems,
-                problems == 1 ? "" : "s");
-    else
-        rows = (long long)vb_roster_row_count(reader);
+    rows = issuer_roster_verdict(reader, path, extra_text, extra_problems, err);
     vb_roster_close(reader);
     free(row);
     free(extra_text);

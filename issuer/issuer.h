@@ -80,6 +80,11 @@ int32_t issuer_today(void); /* days since 1970, local date */
 typedef long (*issuer_row_check)(void *context, const vb_roster_row *row, FILE *messages, vb_error *err);
 long long issuer_validate_roster(const char *path, int type, int32_t issue_date, issuer_row_check check,
                                  void *context, vb_error *err);
+/* The end of such a pass, for a reader read to its end: prints the reader's notes, then
+ * extra_text (what the caller's own checks found: extra_problems of them); returns the rows, or
+ * -1 with err VB_ERR_CLAIM_RANGE ("N problems; nothing was issued") when there was any. */
+long long issuer_roster_verdict(const vb_roster_reader *reader, const char *path, const char *extra_text,
+                                size_t extra_problems, vb_error *err);
 
 /* Loads the certificate and the encrypted key (passphrase asked once), checks they match, and
  * readies signer; school_code receives the certificate's serialNumber. */

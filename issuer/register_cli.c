@@ -3,16 +3,19 @@
  * issue` (a roster into signed records, numbered by the register and written into it in one
  * transaction), and what the register verbs share (opening, the actor, checkpoints).
  *
- * How `issue` stays whole when killed at any moment: every row is checked first (against the
- * rules and against the register) before the key is unlocked; then, inside one write
- * transaction, each graduate takes the next record id and register number, is signed, and is
- * appended with its event, while its QR pictures and the manifest go to hidden "pending" names
+ * How `issue` stays whole when killed at any moment: inside one write transaction, each
+ * graduate is checked (against the rules, the rest of the roster and the register), takes the
+ * next record id and register number, is signed, and is appended with its event, while its QR pictures and the manifest go to hidden "pending" names
  * in the output folder (.pending-TOKEN-…, TOKEN the batch's random token, kept in the batch
  * row). Only after COMMIT are the pending files renamed to their real names. A batch killed
  * before COMMIT leaves no row, consumes no number, and only pending files, which the next
  * `issue` into that folder deletes; one killed after COMMIT leaves pending files of a committed
  * batch, which the next `issue` into that folder renames. No QR file ever exists under a real
- * name for a record that is not in the register.
+ * name for a record that is not in the register. A roster with any problem is read to its end,
+ * signing stopped at the first, so that every problem is listed; then the transaction rolls back
+ * and nothing was issued. When the passphrase is to be typed at a terminal, the roster is also
+ * checked before the prompt (pass one), so that a registrar never types it for a roster that
+ * will be refused.
  */
 #define _GNU_SOURCE /* syncfs(2): one sync of the file system for all of a batch's pending files */
 #include "issuer.h"
@@ -452,8 +455,13 @@ typedef struct {
     char first_serial[VB_TEXT_FIELD], last_serial[VB_TEXT_FIELD];
     int register_year;
     int64_t now;
-    uint64_t checked_at;  /* events in the register when pass one checked the roster against it */
-    bool recheck;         /* the register changed since: check each graduate again */
+    /* The checks of the issuing pass beyond the reader's own: each clean row against the
+     * register, under the write lock (issue_check_row writes what it finds to extra). */
+    issue_check check;
+    FILE *extra;
+    char *extra_text;
+    size_t extra_size, extra_problems;
+    bool refused; /* a row had a problem: nothing more is signed or appended; rolled back */
 } issue_batch;
 
 /* Pass two runs as a pipeline. Worker threads, one per core, each with its own signing context
@@ -490,6 +498,7 @@ typedef struct {
     size_t good;          /* rows before the first failure; count when none failed */
     bool failed;
     vb_error err;         /* why */
+    bool problems;        /* a row the reader found problems in: the batch is refused */
     bool done;
 } issue_chunk;
 
@@ -514,6 +523,7 @@ struct issue_pool {
     size_t ring_size;
     uint64_t filled, retired; /* chunk sequence numbers: chunk n is ring[n % ring_size] */
     bool end, stop;
+    bool refused; /* nothing more to sign: the workers only read on, for the problems */
     issue_worker workers[ISSUE_MAX_WORKERS];
     size_t worker_count;
 };
@@ -525,15 +535,14 @@ static vb_status issue_chunk_fill(issue_pool *pool, issue_chunk *chunk, vb_error
     bool has_row = true;
     vb_status s;
     chunk->count = 0;
+    chunk->problems = false;
     while (chunk->count < ISSUE_CHUNK_ROWS) {
         issue_item *item = &chunk->items[chunk->count];
         if ((s = vb_roster_next(pool->reader, &item->row, &has_row, err)) != VB_OK)
             return s;
         if (!has_row)
             break;
-        if (item->row.problem_count)
-            return vb_fail(err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued",
-                           b->options.roster);
+        chunk->problems = chunk->problems || item->row.problem_count;
         if (pool->next_number == 0)
             return vb_fail(err, VB_ERR_REGISTER_REFUSED, "%s: the register numbers of %d are used up",
                            b->options.register_path, b->register_year);
@@ -650,6 +659,9 @@ static void *issue_worker_main(void *argument)
         chunk->failed = issue_chunk_fill(pool, chunk, &chunk->err) != VB_OK;
         chunk->good = chunk->count;
         pthread_mutex_lock(&pool->lock);
+        pool->refused = pool->refused || chunk->problems;
+        if (pool->refused)
+            chunk->good = 0; /* read for its problems only */
         if (chunk->failed || chunk->count < ISSUE_CHUNK_ROWS)
             pool->end = true;
         if (chunk->count || chunk->failed)
@@ -739,31 +751,24 @@ static vb_status issue_pool_open(issue_pool *pool, issue_batch *b, vb_roster_rea
  * then the manifest. */
 static vb_status issue_chunk_write(issue_batch *b, issue_chunk *chunk, vb_error *err)
 {
-    const issue_options *o = &b->options;
     size_t appended = 0;
     vb_status s = VB_OK;
 
-    if (!b->recheck) {
-        s = vb_register_append_prepared(b->reg, chunk->prepared, chunk->good, &appended, err);
-    } else {
-        /* Checked in pass one; checked again under the write lock, row by row, as something was
-         * written since. */
-        while (s == VB_OK && appended < chunk->good) {
-            const vb_roster_row *row = &chunk->items[appended].row;
-            vb_register_match match;
-            bool found = false;
-            if ((s = vb_register_find_graduate(b->reg, row->personal_id, o->type, row->program_code, row->name,
-                                               row->birth_date, &match, &found, err)) != VB_OK)
-                return s;
-            if (found)
-                return vb_fail(err, VB_ERR_REGISTER_REFUSED,
-                               "%s:%llu: this graduate's credential entered the register while the batch was "
-                               "being checked (serial %s); nothing was issued",
-                               o->roster, (unsigned long long)row->line, match.serial);
-            if ((s = vb_register_append_prepared(b->reg, &chunk->prepared[appended], 1, NULL, err)) == VB_OK)
-                appended++;
-        }
+    /* Each clean row against the register, under the write lock (a graduate repeated inside the
+     * roster is the reader's problem); once refused, only for the list of problems. */
+    b->refused = b->refused || chunk->problems;
+    for (size_t i = 0; i < chunk->count; i++) {
+        if (chunk->items[i].row.problem_count)
+            continue;
+        long found = issue_check_row(&b->check, &chunk->items[i].row, b->extra, err);
+        if (found < 0)
+            return err->code != VB_OK ? err->code : VB_ERR_IO;
+        b->extra_problems += (size_t)found;
+        b->refused = b->refused || found > 0;
     }
+    if (b->refused)
+        return VB_OK;
+    s = vb_register_append_prepared(b->reg, chunk->prepared, chunk->good, &appended, err);
     if (s != VB_OK) {
         /* A serial already in the register is refused by its unique index, which leaves nothing of
          * the rows; only then are they looked up, for the message (not a query per row). */
@@ -823,6 +828,7 @@ static vb_status issue_rows(issue_batch *b, vb_roster_reader *reader, issuer_pro
         }
         pthread_mutex_lock(&pool.lock);
         pool.retired++;
+        pool.refused = pool.refused || b->refused;
         pthread_cond_broadcast(&pool.space);
         pthread_mutex_unlock(&pool.lock);
         issuer_progress_update(progress, b->stats.count);
@@ -982,22 +988,36 @@ static int issue_batch_run(issue_batch *b, long long rows, int folder, vb_error 
     vb_register_batch batch = {o->roster, roster_digest, o->type, o->issue_date, (uint64_t)rows, b->token, b->actor,
                                b->now};
 
+    b->check = (issue_check){b->reg, o, {0}, false};
+    if (!(b->extra = open_memstream(&b->extra_text, &b->extra_size))) {
+        fclose(b->manifest);
+        unlink(manifest_pending);
+        vb_fail(err, VB_ERR_NOMEM, "out of memory");
+        return issuer_report(err);
+    }
     s = vb_register_begin(b->reg, err);
-    uint64_t events_now = 0;
-    if (s == VB_OK && (s = vb_register_event_count(b->reg, &events_now, err)) == VB_OK)
-        b->recheck = events_now != b->checked_at;
     if (s == VB_OK && o->first_number)
         s = vb_register_start_numbering(b->reg, o->type, b->register_year, o->first_number, err);
     if (s == VB_OK)
         s = vb_register_add_batch(b->reg, &batch, &b->batch_id, err);
     vb_roster_options_init(&roster_options, o->type, o->issue_date);
-    roster_options.check_duplicates = false;
     if (s == VB_OK)
         s = vb_roster_open(o->roster, &roster_options, &reader, err);
     issuer_progress_start(&progress, "issuing", (uint64_t)rows);
     if (s == VB_OK)
         s = issue_rows(b, reader, &progress, err);
     issuer_progress_finish(&progress);
+    if (b->check.cursor_open)
+        issuer_cursor_close(&b->check.cursor);
+    if (fclose(b->extra) != 0 && s == VB_OK)
+        s = vb_fail(err, VB_ERR_NOMEM, "out of memory");
+    b->extra = NULL;
+    if (s == VB_OK && b->refused) { /* every problem, as pass one lists them; nothing is kept */
+        issuer_roster_verdict(reader, o->roster, b->extra_text, b->extra_problems, err);
+        s = err->code != VB_OK ? err->code : VB_ERR_CLAIM_RANGE;
+    }
+    free(b->extra_text);
+    b->extra_text = NULL;
     vb_roster_close(reader);
     if (s == VB_OK && b->stats.count != (uint64_t)rows)
         s = vb_fail(err, VB_ERR_ARGUMENT, "%s changed while it was being issued; nothing was issued", o->roster);
@@ -1133,16 +1153,29 @@ int issuer_issue(int argc, char **argv)
         }
     }
 
-    /* Pass one: the roster's own rules, then the register. */
-    issue_check check = {b->reg, o, {0}, false};
+    /* Pass one, the roster's own rules and then the register, for --dry-run and before a
+     * passphrase is typed; otherwise the issuing pass checks as it goes (it checks in any case:
+     * the register or the file may change in between). The rows counted without checks: 0 when
+     * the header is unusable. */
     long long rows = -1;
-    if ((s = vb_register_begin_read(b->reg, &err)) == VB_OK) {
-        if ((s = vb_register_event_count(b->reg, &b->checked_at, &err)) == VB_OK)
-            rows = issuer_validate_roster(o->roster, o->type, o->issue_date, issue_check_row, &check, &err);
-        vb_register_rollback(b->reg); /* read only: nothing to keep */
+    bool typed = o->passphrase_fd < 0 && !getenv(VB_PASSPHRASE_ENV);
+    if (!o->dry_run && !typed) {
+        vb_roster_options counting;
+        uint64_t counted = 0;
+        vb_roster_options_init(&counting, o->type, o->issue_date);
+        if (vb_roster_count_rows(o->roster, &counting, &counted, &err) == VB_OK && counted > 0)
+            rows = (long long)counted; /* else pass one says what is wrong */
     }
-    if (check.cursor_open)
-        issuer_cursor_close(&check.cursor);
+    if (rows < 0) {
+        issue_check check = {b->reg, o, {0}, false};
+        err = (vb_error){0};
+        if ((s = vb_register_begin_read(b->reg, &err)) == VB_OK) {
+            rows = issuer_validate_roster(o->roster, o->type, o->issue_date, issue_check_row, &check, &err);
+            vb_register_rollback(b->reg); /* read only: nothing to keep */
+        }
+        if (check.cursor_open)
+            issuer_cursor_close(&check.cursor);
+    }
     if (rows == 0 && err.code == VB_OK)
         vb_fail(&err, VB_ERR_ARGUMENT, "%s holds no graduates; nothing was issued", o->roster);
     if (rows <= 0) {
@@ -1187,14 +1220,18 @@ int issuer_issue(int argc, char **argv)
         s = issuer_check_school(b->reg, certificate_code, &err);
     if (s != VB_OK)
         status = issuer_report(&err);
+    bool new_folder = false;
     if (status == 0 && lock < 0) { /* a new folder */
         if ((status = issuer_make_directory(o->out)) == 0 && (lock = lock_output(o->out)) < 0)
             status = ISSUER_EXIT_USAGE;
+        new_folder = status == 0;
     }
     if (status == 0)
         status = issue_batch_run(b, rows, lock, &err);
     if (lock >= 0)
         close(lock);
+    if (status != 0 && new_folder)
+        rmdir(o->out); /* a refused batch leaves no folder of its own (only if empty) */
     if (b->signer.context)
         vb_cose_signer_free(&b->signer);
     vb_trust_free(&b->catalog);

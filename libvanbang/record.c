@@ -110,24 +110,6 @@ int vb_gender_parse(const char *t) { return parse_name(gender_names, sizeof gend
 
 /* ---------------------------------------------------------------- text */
 
-bool vb_text_to_nfc(const char *text, size_t length, char *out, size_t out_size)
-{
-    size_t result_length = out_size;
-    if (!vb_utf8_valid((const uint8_t *)text, length))
-        return false;
-    uint8_t *result = u8_normalize(UNINORM_NFC, (const uint8_t *)text, length, (uint8_t *)out, &result_length);
-    if (!result)
-        return false;
-    if (result != (uint8_t *)out) { /* did not fit: libunistring allocated */
-        free(result);
-        return false;
-    }
-    if (result_length >= out_size)
-        return false;
-    out[result_length] = '\0';
-    return true;
-}
-
 /* True when every character is a starter that NFC leaves alone: ASCII, Latin-1 and Latin
  * Extended-A/B (U+00A0–U+024F), Latin Extended Additional (U+1E00–U+1EFF, where Vietnamese's
  * precomposed letters live) and general punctuation (U+2010–U+2027). None of these combines
@@ -156,6 +138,31 @@ static bool text_is_plain_precomposed(const uint8_t *s, size_t length)
             return false;
         }
     }
+    return true;
+}
+
+bool vb_text_to_nfc(const char *text, size_t length, char *out, size_t out_size)
+{
+    size_t result_length = out_size;
+    if (!vb_utf8_valid((const uint8_t *)text, length))
+        return false;
+    if (text_is_plain_precomposed((const uint8_t *)text, length)) { /* already NFC */
+        if (length >= out_size)
+            return false;
+        memcpy(out, text, length);
+        out[length] = '\0';
+        return true;
+    }
+    uint8_t *result = u8_normalize(UNINORM_NFC, (const uint8_t *)text, length, (uint8_t *)out, &result_length);
+    if (!result)
+        return false;
+    if (result != (uint8_t *)out) { /* did not fit: libunistring allocated */
+        free(result);
+        return false;
+    }
+    if (result_length >= out_size)
+        return false;
+    out[result_length] = '\0';
     return true;
 }
 

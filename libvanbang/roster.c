@@ -1203,6 +1203,30 @@ vb_status vb_roster_next(vb_roster_reader *r, vb_roster_row *row, bool *has_row,
     }
 }
 
+vb_status vb_roster_count_rows(const char *path, const vb_roster_options *options, uint64_t *rows, vb_error *err)
+{
+    vb_roster_reader *r = NULL;
+    vb_roster_options counting = *options;
+    counting.check_duplicates = false;
+    *rows = 0;
+    vb_status s = vb_roster_open(path, &counting, &r, err);
+    if (s != VB_OK)
+        return s;
+    while (r->header_usable && roster_read_record(r) && r->failure.code == VB_OK) {
+        if (roster_record_is_blank(r))
+            continue;
+        if (++r->rows > r->options.max_rows)
+            roster_set_failure(r, VB_ERR_TOO_LARGE, "%s:%llu: more than %llu rows, the limit", r->display_name,
+                               (unsigned long long)r->record_line, (unsigned long long)r->options.max_rows);
+    }
+    if (r->failure.code != VB_OK)
+        s = roster_return_failure(r, err);
+    else
+        *rows = r->rows;
+    vb_roster_close(r);
+    return s;
+}
+
 void vb_roster_close(vb_roster_reader *r)
 {
     if (!r)

@@ -122,6 +122,37 @@ run 1 "a roster with a bad date is refused" "$issue" issue --register register.d
 contains err "bad.csv:2:" "the bad row is named"
 same "$(q 'SELECT count(*) FROM batches')" 1 "no batch for a refused roster"
 
+# A larger roster whose problems sit after many clean rows, and one of whose graduates is in the
+# register already: with the passphrase given (no prompt) the roster is checked while it is
+# signed, and the refusal must still list every problem, in file order, and keep nothing.
+run 0 "sample-roster, 300 rows" "$issue" sample-roster --rows 300 --seed 7 --out late.csv
+sed -n 2p roster.csv >repeat-row  # a graduate of the first batch
+awk -F, 'NR == 250 { $3 = "30/02/2002" } NR == 290 { $4 = "Khác" } { print }' OFS=, late.csv >late-bad.csv
+cat repeat-row >>late-bad.csv
+numbers_before=$(q 'SELECT group_concat(type || "/" || year || "/" || last_number) FROM counters')
+run 1 "late problems refuse the whole roster" "$issue" issue --register register.db --roster late-bad.csv $school \
+    --issue-date 30/06/2026 --out late
+cp err late-err
+grep -q '^late-bad\.csv:250:[0-9]*: .*30/02/2002' late-err && pass "the bad date on line 250 is named" ||
+    { fail "line 250 not named"; sed 's/^/    /' late-err; }
+grep -q '^late-bad\.csv:290:[0-9]*: ' late-err && pass "the bad gender on line 290 is named" || fail "line 290 not named"
+grep -q '^late-bad\.csv:302:[0-9]*: .*already holds a credential' late-err &&
+    pass "the graduate already in the register is named (line 302)" || fail "line 302 not named"
+same "$(grep -c '^late-bad\.csv:' late-err)" 3 "exactly the three problems are listed"
+same "$(grep -n '^late-bad\.csv:' late-err | cut -d: -f3 | tr '\n' ' ')" "250 290 302 " "in file order"
+contains late-err "3 problems; nothing was issued" "the refusal counts them"
+same "$(q 'SELECT count(*) FROM credentials')" 40 "nothing of the refused roster is in the register"
+same "$(q 'SELECT count(*) FROM events')" 40 "no event of the refused roster"
+same "$(q 'SELECT group_concat(type || "/" || year || "/" || last_number) FROM counters')" "$numbers_before" \
+    "no register number was used up"
+[ -e late ] && fail "the refused batch left its folder" || pass "the refused batch leaves no folder"
+# With the passphrase to be typed at a terminal, the roster is checked before it is asked for:
+# no terminal here, so reaching the prompt would fail with another message.
+run 1 "a refused roster is refused before the passphrase" env -u VANBANG_PASSPHRASE "$issue" issue \
+    --register register.db --roster late-bad.csv $school --issue-date 30/06/2026 --out late2 </dev/null
+contains err "3 problems; nothing was issued" "the same three problems without a passphrase"
+grep -qi "passphrase" err && fail "the passphrase was asked for a refused roster" || pass "no passphrase asked"
+
 # ---------------------------------------------------------------- a second batch
 run 0 "sample-roster, other graduates" "$issue" sample-roster --rows 25 --seed 99 --out roster2.csv
 cut -d, -f5 roster2.csv | tail -n +2 | grep -E '^[0-9]{12}$' >>pins
