@@ -298,6 +298,7 @@ enum {
     STATEMENT_GRADUATE_BY_PERSONAL_ID,
     STATEMENT_GRADUATE_BY_NAME,
     STATEMENT_SERIAL_TAKEN,
+    STATEMENT_HOLDS_TYPE,
     STATEMENT_INSERT_CREDENTIAL,
     STATEMENT_INSERT_ORIGINALS,
     STATEMENT_NEXT_SEQUENCE,
@@ -363,6 +364,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         " AND NOT EXISTS (SELECT 1 FROM events r WHERE r.kind = 2 AND r.original_id = c.original_id)"
         " LIMIT 1",
     [STATEMENT_SERIAL_TAKEN] = "SELECT 1 FROM credentials WHERE kind = 1 AND serial = ?1",
+    [STATEMENT_HOLDS_TYPE] = "SELECT 1 FROM credentials WHERE kind = 1 AND type = ?1 LIMIT 1",
     /* A correction or copy takes its original's graduation decision and identification number
      * (?30: the record it supersedes or reproduces). */
     [STATEMENT_INSERT_CREDENTIAL] =
@@ -1214,6 +1216,17 @@ vb_status vb_register_serial_taken(vb_register *reg, const char *serial, bool *t
         return s;
     sqlite3_bind_text(statement, 1, serial, -1, SQLITE_STATIC);
     return register_integer(reg, statement, &value, taken, err);
+}
+
+vb_status vb_register_holds_type(vb_register *reg, int type, bool *holds, vb_error *err)
+{
+    sqlite3_stmt *statement = NULL;
+    int64_t value;
+    vb_status s = register_statement(reg, STATEMENT_HOLDS_TYPE, &statement, err);
+    if (s != VB_OK)
+        return s;
+    sqlite3_bind_int(statement, 1, type);
+    return register_integer(reg, statement, &value, holds, err);
 }
 
 /* ---------------------------------------------------------------- the log */

@@ -250,6 +250,10 @@ vb_status vb_register_find_graduate(vb_register *reg, const char *personal_id, i
                                     vb_error *err);
 /* Whether an original with this serial exists. */
 vb_status vb_register_serial_taken(vb_register *reg, const char *serial, bool *taken, vb_error *err);
+/* Whether the register holds any original of this type (and so any credential: corrections and
+ * copies keep their original's type). When it holds none, vb_register_find_graduate finds nothing
+ * for that type, whatever it is asked. */
+vb_status vb_register_holds_type(vb_register *reg, int type, bool *holds, vb_error *err);
 
 /* A signed record to append, with what the register keeps beside it. */
 typedef struct {

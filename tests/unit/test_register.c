@@ -670,9 +670,17 @@ static void test_duplicates(void **state)
     vb_register_match match;
     bool found;
     int32_t born = vb_days_from_civil(1995, 11, 13);
+    bool holds = true;
 
+    /* An empty register holds no type: `issue` then looks nothing up. */
+    assert_int_equal(vb_register_holds_type(f->reg, VB_TYPE_COLLEGE, &holds, &err), VB_OK);
+    assert_false(holds);
     uint64_t original = issue_one(f->reg, add_batch(f->reg, 1, 1), VB_TYPE_COLLEGE, 2026, "Trần Đình Khải", born,
                                   TEST_PERSONAL_ID);
+    assert_int_equal(vb_register_holds_type(f->reg, VB_TYPE_COLLEGE, &holds, &err), VB_OK);
+    assert_true(holds);
+    assert_int_equal(vb_register_holds_type(f->reg, VB_TYPE_INTERMEDIATE, &holds, &err), VB_OK);
+    assert_false(holds);
     assert_int_equal(vb_register_find_graduate(f->reg, TEST_PERSONAL_ID, VB_TYPE_COLLEGE, "6480201", "Someone Else",
                                                born, &match, &found, &err),
                      VB_OK);
