@@ -40,14 +40,15 @@ void vb_civil_from_days(int32_t days, int *year, int *month, int *day)
 
 bool vb_date_parse_dmy(const char *text, int32_t *days)
 {
-    int d, m, y, consumed = 0;
     if (strlen(text) != 10 || text[2] != '/' || text[5] != '/')
         return false;
     for (int i = 0; i < 10; i++)
         if (i != 2 && i != 5 && (text[i] < '0' || text[i] > '9'))
             return false;
-    if (sscanf(text, "%2d/%2d/%4d%n", &d, &m, &y, &consumed) != 3 || consumed != 10)
-        return false;
+#define DIGIT(i) (text[i] - '0')
+    int d = DIGIT(0) * 10 + DIGIT(1), m = DIGIT(3) * 10 + DIGIT(4);
+    int y = DIGIT(6) * 1000 + DIGIT(7) * 100 + DIGIT(8) * 10 + DIGIT(9);
+#undef DIGIT
     if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
         return false;
     int32_t value = vb_days_from_civil(y, m, d);

@@ -1203,28 +1203,91 @@ vb_status vb_roster_next(vb_roster_reader *r, vb_roster_row *row, bool *has_row,
     }
 }
 
-vb_status vb_roster_count_rows(const char *path, const vb_roster_options *options, uint64_t *rows, vb_error *err)
+/* The next byte of the input, or EOF, without the line and column keeping of roster_get. */
+static inline int roster_next_byte(vb_roster_reader *r)
+{
+    if (r->buffer_position == r->buffer_length && !roster_fill(r))
+        return EOF;
+    return r->buffer[r->buffer_position++];
+}
+
+/* Counts the records roster_read_record would read and roster_record_is_blank would not skip:
+ * the same RFC 4180 states (a quote opens a quoted field only at the start of a field; "" inside
+ * quotes is one quote; text after the closing quote breaks the record; CR, LF and CRLF end a
+ * record outside quotes), with one flag for "anything but separators and empty fields". */
+static void roster_count_records(vb_roster_reader *r)
+{
+    const int separator = (unsigned char)r->separator;
+    int c = roster_next_byte(r);
+    while (c != EOF && r->failure.code == VB_OK) {
+        bool content = false;
+        for (;;) { /* one field */
+            if (c == '"') {
+                for (;;) {
+                    c = roster_next_byte(r);
+                    if (c == EOF) {
+                        content = true; /* never closes: a broken record */
+                        break;
+                    }
+                    if (c == '"') {
+                        c = roster_next_byte(r);
+                        if (c != '"')
+                            break;
+                    }
+                    content = true;
+                }
+                if (c != separator && c != '\r' && c != '\n' && c != EOF)
+                    content = true; /* text after the closing quote */
+            }
+            while (c != separator && c != '\r' && c != '\n' && c != EOF) {
+                content = true;
+                c = roster_next_byte(r);
+            }
+            if (c != separator)
+                break;
+            c = roster_next_byte(r);
+        }
+        if (c == '\r') {
+            c = roster_next_byte(r);
+            if (c == '\n')
+                c = roster_next_byte(r);
+        } else if (c == '\n') {
+            c = roster_next_byte(r);
+        }
+        if (content && ++r->rows > r->options.max_rows)
+            roster_set_failure(r, VB_ERR_TOO_LARGE, "%s: more than %llu rows, the limit", r->display_name,
+                               (unsigned long long)r->options.max_rows);
+    }
+}
+
+static vb_status roster_count_rows(const char *path, FILE *stream, const vb_roster_options *options, uint64_t *rows,
+                                   vb_error *err)
 {
     vb_roster_reader *r = NULL;
     vb_roster_options counting = *options;
     counting.check_duplicates = false;
     *rows = 0;
-    vb_status s = vb_roster_open(path, &counting, &r, err);
+    vb_status s = path ? vb_roster_open(path, &counting, &r, err) : vb_roster_open_stream(stream, &counting, &r, err);
     if (s != VB_OK)
         return s;
-    while (r->header_usable && roster_read_record(r) && r->failure.code == VB_OK) {
-        if (roster_record_is_blank(r))
-            continue;
-        if (++r->rows > r->options.max_rows)
-            roster_set_failure(r, VB_ERR_TOO_LARGE, "%s:%llu: more than %llu rows, the limit", r->display_name,
-                               (unsigned long long)r->record_line, (unsigned long long)r->options.max_rows);
-    }
+    if (r->header_usable)
+        roster_count_records(r);
     if (r->failure.code != VB_OK)
         s = roster_return_failure(r, err);
     else
         *rows = r->rows;
     vb_roster_close(r);
     return s;
+}
+
+vb_status vb_roster_count_rows(const char *path, const vb_roster_options *options, uint64_t *rows, vb_error *err)
+{
+    return roster_count_rows(path, NULL, options, rows, err);
+}
+
+vb_status vb_roster_count_rows_stream(FILE *stream, const vb_roster_options *options, uint64_t *rows, vb_error *err)
+{
+    return roster_count_rows(NULL, stream, options, rows, err);
 }
 
 void vb_roster_close(vb_roster_reader *r)

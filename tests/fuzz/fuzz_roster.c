@@ -7,7 +7,9 @@
  *   - no note holds a run of nine digits or more (the personal identification number, or any
  *     field that might be one, is never echoed);
  *   - a row without problems converts to a credential that, once numbered, the record format
- *     accepts (vb_credential_check).
+ *     accepts (vb_credential_check);
+ *   - vb_roster_count_rows_stream counts exactly the rows the reader yields (`issue` numbers its
+ *     batch by that count before it reads the rows).
  */
 #include "roster.h"
 
@@ -32,9 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vb_error err;
     if (vb_roster_open_stream(stream, &options, &reader, &err) == VB_OK) {
         vb_roster_row row;
-        bool has_row;
+        bool has_row = true;
+        vb_status read = VB_OK;
         vb_roster_batch batch = {options.credential_type, options.issue_date, "Huế", "S1", false};
-        while (vb_roster_next(reader, &row, &has_row, &err) == VB_OK && has_row) {
+        while (has_row && (read = vb_roster_next(reader, &row, &has_row, &err)) == VB_OK && has_row) {
             vb_credential credential;
             if (row.problem_count != 0)
                 continue;
@@ -63,6 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (vb_roster_problem_count(reader) < problems)
             abort();
+        FILE *again = size > 1 ? fmemopen((void *)(data + 1), size - 1, "rb") : fopen("/dev/null", "rb");
+        uint64_t counted = 0;
+        if (again && vb_roster_count_rows_stream(again, &options, &counted, &err) == VB_OK && read == VB_OK &&
+            counted != vb_roster_row_count(reader))
+            abort();
+        if (again)
+            fclose(again);
         vb_roster_close(reader);
     }
     fclose(stream);
