@@ -316,6 +316,7 @@ enum {
     STATEMENT_EVENT_ENTRY,
     STATEMENT_LOG_NODE,
     STATEMENT_INSERT_LOG_NODE,
+    STATEMENT_INSERT_LOG_NODES,
     STATEMENT_EVENT_COUNT,
     STATEMENT_INSERT_CHECKPOINT,
     STATEMENT_LAST_CHECKPOINT,
@@ -400,6 +401,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
     [STATEMENT_EVENT_ENTRY] = "SELECT entry FROM events WHERE sequence = ?1",
     [STATEMENT_LOG_NODE] = "SELECT hash FROM log_nodes WHERE level = ?1 AND position = ?2",
     [STATEMENT_INSERT_LOG_NODE] = "INSERT INTO log_nodes (level, position, hash) VALUES (?1, ?2, ?3)",
+    [STATEMENT_INSERT_LOG_NODES] = "INSERT INTO log_nodes (level, position, hash) VALUES " SQL_ROWS_64("(?, ?, ?)"),
     [STATEMENT_EVENT_COUNT] = "SELECT coalesce(max(sequence), 0) FROM events",
     [STATEMENT_INSERT_CHECKPOINT] = "INSERT INTO checkpoints (size, root, time, signed) VALUES (?1, ?2, ?3, ?4)",
     [STATEMENT_LAST_CHECKPOINT] = "SELECT size, root, time, signed FROM checkpoints ORDER BY checkpoint_id DESC LIMIT 1",
@@ -447,6 +449,15 @@ struct vb_register {
      * record id and event sequence before it (append_watched false outside one). */
     bool append_watched;
     uint64_t append_start_record, append_start_sequence;
+    /* While a group of originals goes in, the log nodes it completes wait here and go in by
+     * APPEND_GROUP_ROWS in one INSERT (register_log_flush); empty between calls. */
+    bool log_buffering;
+    size_t log_pending;
+    struct {
+        unsigned level;
+        uint64_t position;
+        uint8_t hash[VB_LOG_HASH_BYTES];
+    } log_nodes[2 * APPEND_GROUP_ROWS];
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -1271,10 +1282,9 @@ static vb_status register_log_subtree(void *context, unsigned level, uint64_t in
     return s;
 }
 
-static vb_status register_log_store_node(void *context, unsigned level, uint64_t index,
-                                         const uint8_t hash[VB_LOG_HASH_BYTES])
+static vb_status register_log_insert_node(vb_register *reg, unsigned level, uint64_t index,
+                                          const uint8_t hash[VB_LOG_HASH_BYTES])
 {
-    vb_register *reg = context;
     sqlite3_stmt *statement = NULL;
     vb_status s = register_statement(reg, STATEMENT_INSERT_LOG_NODE, &statement, &reg->log_error);
     if (s != VB_OK)
@@ -1283,6 +1293,49 @@ static vb_status register_log_store_node(void *context, unsigned level, uint64_t
     sqlite3_bind_int64(statement, 2, (sqlite3_int64)index);
     sqlite3_bind_blob(statement, 3, hash, VB_LOG_HASH_BYTES, SQLITE_STATIC);
     return register_run(reg, statement, &reg->log_error);
+}
+
+/* The waiting log nodes into log_nodes: by 64 in one statement, the rest one by one. */
+static vb_status register_log_flush(vb_register *reg)
+{
+    size_t done = 0;
+    vb_status s = VB_OK;
+    while (s == VB_OK && reg->log_pending - done >= APPEND_GROUP_ROWS) {
+        sqlite3_stmt *statement = NULL;
+        if ((s = register_statement(reg, STATEMENT_INSERT_LOG_NODES, &statement, &reg->log_error)) != VB_OK)
+            break;
+        for (int i = 0; i < APPEND_GROUP_ROWS; i++) {
+            sqlite3_bind_int(statement, 3 * i + 1, (int)reg->log_nodes[done + (size_t)i].level);
+            sqlite3_bind_int64(statement, 3 * i + 2, (sqlite3_int64)reg->log_nodes[done + (size_t)i].position);
+            sqlite3_bind_blob(statement, 3 * i + 3, reg->log_nodes[done + (size_t)i].hash, VB_LOG_HASH_BYTES,
+                              SQLITE_STATIC);
+        }
+        if ((s = register_run(reg, statement, &reg->log_error)) == VB_OK)
+            done += APPEND_GROUP_ROWS;
+    }
+    for (; s == VB_OK && done < reg->log_pending; done++)
+        s = register_log_insert_node(reg, reg->log_nodes[done].level, reg->log_nodes[done].position,
+                                     reg->log_nodes[done].hash);
+    reg->log_pending = 0;
+    return s;
+}
+
+static vb_status register_log_store_node(void *context, unsigned level, uint64_t index,
+                                         const uint8_t hash[VB_LOG_HASH_BYTES])
+{
+    vb_register *reg = context;
+    if (!reg->log_buffering)
+        return register_log_insert_node(reg, level, index, hash);
+    if (reg->log_pending == sizeof reg->log_nodes / sizeof reg->log_nodes[0]) {
+        vb_status s = register_log_flush(reg);
+        if (s != VB_OK)
+            return s;
+    }
+    reg->log_nodes[reg->log_pending].level = level;
+    reg->log_nodes[reg->log_pending].position = index;
+    memcpy(reg->log_nodes[reg->log_pending].hash, hash, VB_LOG_HASH_BYTES);
+    reg->log_pending++;
+    return VB_OK;
 }
 
 void vb_register_log_source(vb_register *reg, vb_log_source *source)
@@ -1333,7 +1386,10 @@ static vb_status register_log_append(vb_register *reg, uint64_t sequence, const 
 {
     vb_status s = VB_OK;
     if (!reg->log_ready || reg->log.size + 1 != sequence) {
-        /* restore to the events before this one */
+        /* restore to the events before this one (from log_nodes: the waiting ones go in first) */
+        reg->log_error.code = VB_OK;
+        if (reg->log_pending && (s = register_log_flush(reg)) != VB_OK)
+            return register_log_status(reg, s, err);
         vb_log_source source;
         vb_register_log_source(reg, &source);
         reg->log_error.code = VB_OK;
@@ -1711,8 +1767,16 @@ static vb_status register_append_originals(vb_register *reg, vb_register_prepare
                             p[i].entry_length);
     if ((s = register_run(reg, statement, err)) != VB_OK)
         return s;
+    reg->log_buffering = true;
     for (size_t i = 0; s == VB_OK && i < APPEND_GROUP_ROWS; i++)
         s = register_log_append(reg, p[i].event.sequence, p[i].leaf_hash, err);
+    reg->log_buffering = false;
+    reg->log_error.code = VB_OK;
+    vb_status flushed = register_log_flush(reg); /* also when s failed: the buffer is left empty */
+    if (s == VB_OK && flushed != VB_OK) {
+        reg->log_ready = false;
+        s = register_log_status(reg, flushed, err);
+    }
     return s;
 }
 
