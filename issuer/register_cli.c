@@ -852,8 +852,11 @@ static vb_status issue_rows(issue_batch *b, vb_roster_reader *reader, issuer_pro
         pthread_cond_broadcast(&pool.space);
         pthread_mutex_unlock(&pool.lock);
         issuer_progress_update(progress, b->stats.count);
-        if (pool.retired % ISSUE_WRITEBACK_CHUNKS == 0)
+        if (pool.retired % ISSUE_WRITEBACK_CHUNKS == 0) {
             issue_start_writeback(b, wal);
+            if (s == VB_OK && !b->refused) /* the check before COMMIT, a piece at a time */
+                s = vb_register_check_so_far(b->reg, err);
+        }
     }
     issue_pool_close(&pool);
     if (wal >= 0)

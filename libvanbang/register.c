@@ -416,7 +416,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         " (SELECT count(*) != coalesce(max(sequence), ?2) - ?2 OR coalesce(min(sequence), ?2 + 1) != ?2 + 1"
         "   FROM events WHERE sequence > ?2),"
         " (SELECT count(*) FROM (SELECT type, register_year AS year, count(*) AS taken, min(register_number) AS low,"
-        "   max(register_number) AS high FROM credentials WHERE record_id > ?1 AND kind = 1"
+        "   max(register_number) AS high FROM credentials WHERE record_id > ?1 AND +kind = 1"
         "   GROUP BY type, register_year) g"
         "   WHERE g.low IS NOT coalesce((SELECT last_number FROM counters c WHERE c.type = g.type AND c.year = g.year),"
         "   0) + 1 OR g.high IS NOT g.low + g.taken - 1),"
@@ -425,10 +425,12 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         "   AND o.register_year = n.register_year AND o.register_number = n.register_number AND o.serial = n.serial)),"
         " (SELECT count(*) FROM events e WHERE e.sequence > ?2"
         "   AND e.original_id IS NOT (SELECT original_id FROM credentials WHERE record_id = e.record_id))",
-    /* Each counter to the last number its originals took, once the check above passed. */
+    /* Each counter to the last number its originals took, once the check above passed. ("+kind":
+     * read the appended rows by their record ids, not the whole of the partial index on
+     * kind = 1 that the GROUP BY would otherwise choose; the same in the check above.) */
     [STATEMENT_ADVANCE_COUNTERS] =
         "INSERT INTO counters (type, year, last_number) SELECT type, register_year, max(register_number)"
-        " FROM credentials WHERE record_id > ?1 AND kind = 1 GROUP BY type, register_year"
+        " FROM credentials WHERE record_id > ?1 AND +kind = 1 GROUP BY type, register_year"
         " ON CONFLICT (type, year) DO UPDATE SET last_number = excluded.last_number",
     [STATEMENT_BEGIN] = "BEGIN IMMEDIATE",
     [STATEMENT_COMMIT] = "COMMIT",
@@ -1013,6 +1015,18 @@ static vb_status register_check_appended(vb_register *reg, vb_error *err)
         return s;
     sqlite3_bind_int64(statement, 1, (sqlite3_int64)reg->append_start_record);
     return register_run(reg, statement, err);
+}
+
+vb_status vb_register_check_so_far(vb_register *reg, vb_error *err)
+{
+    if (!reg->append_watched || sqlite3_get_autocommit(reg->db))
+        return VB_OK;
+    vb_status s = register_check_appended(reg, err);
+    if (s == VB_OK) { /* the next piece starts after what was just checked */
+        reg->append_watched = false;
+        s = register_watch_appends(reg, err);
+    }
+    return s;
 }
 
 vb_status vb_register_begin(vb_register *reg, vb_error *err)

@@ -204,6 +204,11 @@ vb_status vb_register_begin_read(vb_register *reg, vb_error *err);
  * (VB_ERR_REGISTER_REFUSED) or any failure the whole transaction is rolled back. */
 vb_status vb_register_commit(vb_register *reg, vb_error *err);
 void vb_register_rollback(vb_register *reg);
+/* Inside a long write transaction: the check that COMMIT makes (FORMAT.md §10), over what was
+ * appended since the transaction began or since the last call, and the counters moved on; COMMIT
+ * then checks only the rest. The same rules over the same rows, in pieces while they are still
+ * in the page cache, rather than all at the end. A failure leaves the transaction to roll back. */
+vb_status vb_register_check_so_far(vb_register *reg, vb_error *err);
 
 /* ---- Issuing ---- */
 typedef struct {

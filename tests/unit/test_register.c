@@ -483,6 +483,22 @@ static void test_append_only(void **state)
                       " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
                       " WHERE record_id = 1",
                       "keeps the type, serial");
+    /* Checked on the way, as at the commit. */
+    {
+        vb_error so_far = {0};
+        assert_int_equal(vb_register_begin(f->reg, &so_far), VB_OK);
+        assert_int_equal(sqlite3_exec(vb_register_db(f->reg),
+                                      "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type,"
+                                      " register_year, 9, 'S9', name, name_folded, birth_date, gender, program_code,"
+                                      " program_name, classification, training_mode, high_quality, issue_date,"
+                                      " issue_place, graduation_decision, graduation_decision_date, NULL, record,"
+                                      " signed_at, issued_at, actor FROM credentials WHERE record_id = 1",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        assert_int_equal(vb_register_check_so_far(f->reg, &so_far), VB_ERR_REGISTER_REFUSED);
+        assert_non_null(strstr(so_far.message, "next register number"));
+        vb_register_rollback(f->reg);
+    }
     refused(f->reg, "INSERT INTO counters VALUES (1, 2026, 50)", "");
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 2);
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 2);
@@ -549,6 +565,10 @@ static void test_counters(void **state)
         snprintf(name, sizeof name, "Người Sau %c", 'A' + i);
         issue_one(f->reg, batch, VB_TYPE_COLLEGE, 2026, name, born, NULL);
     }
+    /* The check before COMMIT, made on the way (as `issue` makes it every few thousand rows):
+     * the counter moves on, and what follows is checked from there. */
+    assert_int_equal(vb_register_check_so_far(f->reg, &err), VB_OK);
+    assert_int_equal(query_integer(f->reg, "SELECT last_number FROM counters WHERE type = 1 AND year = 2026"), 5);
     /* Other types and years have their own numbering. */
     assert_int_equal(issue_one(f->reg, batch, VB_TYPE_INTERMEDIATE, 2026, "Trung Cấp", born, NULL), 6);
     issue_one(f->reg, batch, VB_TYPE_COLLEGE, 2027, "Năm Sau", born, NULL);
