@@ -735,7 +735,11 @@ static vb_status issue_pool_open(issue_pool *pool, issue_batch *b, vb_roster_rea
     if (s != VB_OK)
         return s;
     pool->worker_count = (size_t)issue_worker_count();
-    pool->ring_size = 2 * pool->worker_count + 2; /* each worker's chunk and the next, one being written */
+    /* Room for each worker to run a few chunks ahead of the register's thread: the two sides
+     * take turns being the slower (a chunk's inserts cost more when SQLite spills its cache), and
+     * with a ring of 2 per worker they waited for each other ~0.4 s in 4 s at 100k rows; with 6
+     * it is ~7 % faster, for ~1.5 MB more (16 per worker: no faster, 12 MB more). */
+    pool->ring_size = 6 * pool->worker_count + 2;
     if (!(pool->ring = calloc(pool->ring_size, sizeof *pool->ring)))
         return vb_fail(err, VB_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < pool->worker_count; i++) {
