@@ -5,9 +5,9 @@
  *
  * How `issue` stays whole when killed at any moment: inside one write transaction, each
  * graduate is checked (against the rules, the rest of the roster and the register), takes the
- * next record id and register number, is signed, and is appended with its event, while its QR pictures and the manifest go to hidden "pending" names
- * in the output folder (.pending-TOKEN-…, TOKEN the batch's random token, kept in the batch
- * row). Only after COMMIT are the pending files renamed to their real names. A batch killed
+ * next record id and register number, is signed, and is appended with its event, while its QR
+ * pictures and the manifest go to hidden "pending" names in the output folder (.pending-TOKEN-…,
+ * TOKEN the batch's random token, kept in the batch row). Only after COMMIT are the pending files renamed to their real names. A batch killed
  * before COMMIT leaves no row, consumes no number, and only pending files, which the next
  * `issue` into that folder deletes; one killed after COMMIT leaves pending files of a committed
  * batch, which the next `issue` into that folder renames. No QR file ever exists under a real
