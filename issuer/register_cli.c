@@ -3,19 +3,19 @@
  * issue` (a roster into signed records, numbered by the register and written into it in one
  * transaction), and what the register verbs share (opening, the actor, checkpoints).
  *
- * How `issue` stays whole when killed at any moment: inside one write transaction, each
- * graduate is checked (against the rules, the rest of the roster and the register), takes the
- * next record id and register number, is signed, and is appended with its event, while its QR
- * pictures and the manifest go to hidden "pending" names in the output folder (.pending-TOKEN-…,
- * TOKEN the batch's random token, kept in the batch row). Only after COMMIT are the pending files renamed to their real names. A batch killed
- * before COMMIT leaves no row, consumes no number, and only pending files, which the next
- * `issue` into that folder deletes; one killed after COMMIT leaves pending files of a committed
- * batch, which the next `issue` into that folder renames. No QR file ever exists under a real
- * name for a record that is not in the register. A roster with any problem is read to its end,
- * signing stopped at the first, so that every problem is listed; then the transaction rolls back
- * and nothing was issued. When the passphrase is to be typed at a terminal, the roster is also
- * checked before the prompt (pass one), so that a registrar never types it for a roster that
- * will be refused.
+ * How `issue` stays whole when killed at any moment: inside one write transaction, each graduate
+ * is checked (against the rules, the rest of the roster and the register), takes the next record
+ * id and register number, is signed, and is appended with its event, while its QR pictures and
+ * the manifest go to hidden "pending" names in the output folder (.pending-TOKEN-…, TOKEN the
+ * batch's random token, kept in the batch row). Only after COMMIT are the pending files renamed
+ * to their real names. A batch killed before COMMIT leaves no row, consumes no number, and only
+ * pending files, which the next `issue` into that folder deletes; one killed after COMMIT leaves
+ * pending files of a committed batch, which the next `issue` into that folder renames. No QR file
+ * ever exists under a real name for a record that is not in the register. A roster with any
+ * problem is read to its end, signing stopped at the first, so that every problem is listed; then
+ * the transaction rolls back and nothing was issued. When the passphrase is to be typed at a
+ * terminal, the roster is also checked before the prompt (pass one), so that a registrar never
+ * types it for a roster that will be refused.
  */
 #define _GNU_SOURCE /* syncfs(2): one sync of the file system for all of a batch's pending files */
 #include "issuer.h"
@@ -241,9 +241,9 @@ static const char issue_help[] =
     "    Like 'sign', but the register numbers everything and keeps everything. Every row is checked\n"
     "    (docs/ROSTER.md), and also against the register: a graduate who already holds a credential of\n"
     "    this type and program (same personal identification number; or same name, date of birth and\n"
-    "    program, unless the identification numbers differ) is refused — an original is issued once; a lost diploma is replaced by a copy from the\n"
-    "    register ('vanbang-issue copy'). Problems are printed as FILE:LINE:COLUMN: message, and if there\n"
-    "    is any, nothing is issued.\n"
+    "    program, unless the identification numbers differ) is refused — an original is issued once;\n"
+    "    a lost diploma is replaced by a copy from the register ('vanbang-issue copy'). Problems are\n"
+    "    printed as FILE:LINE:COLUMN: message, and if there is any, nothing is issued.\n"
     "\n"
     "    When the passphrase is typed at the terminal, the whole roster is checked before it is asked\n"
     "    for. When it comes from --passphrase-fd or VANBANG_PASSPHRASE (scripts, large back-fills), the\n"
