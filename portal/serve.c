@@ -7,6 +7,7 @@
  */
 #include "portal.h"
 
+#include "config.h"
 #include "fileio.h"
 #include "keys.h"
 #include "store.h"
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,59 +190,14 @@ static void settings_release(portal_settings *settings)
         free(settings->anchors[i]);
 }
 
-static bool read_unsigned(const char *text, unsigned long low, unsigned long high, unsigned *out)
-{
-    char *end;
-    if (!*text || *text == '-' || *text == '+')
-        return false;
-    errno = 0;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno || *end || value < low || value > high)
-        return false;
-    *out = (unsigned)value;
-    return true;
-}
-
-static bool read_real(const char *text, double low, double high, double *out)
-{
-    char *end;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (errno || end == text || *end || !(value >= low && value <= high))
-        return false;
-    *out = value;
-    return true;
-}
-
-static bool read_switch(const char *text, bool *out)
-{
-    static const char *const on[] = {"yes", "true", "on", "1"}, *const off[] = {"no", "false", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(text, on[i]) == 0)
-            return *out = true, true;
-        if (strcasecmp(text, off[i]) == 0)
-            return *out = false, true;
-    }
-    return false;
-}
-
-static bool set_path(char **slot, const char *value)
-{
-    char *copy = strdup(value);
-    if (!copy)
-        return false;
-    free(*slot);
-    *slot = copy;
-    return true;
-}
-
 /* One setting; `source` names where it came from ("--port", "FILE:LINE") for the message. */
-static bool apply(portal_settings *settings, int id, const char *value, const char *source)
+static bool apply(void *context, int id, const char *value, const char *source)
 {
+    portal_settings *settings = context;
     const char *expected = NULL;
     switch (id) {
-    case OPT_DB: if (!set_path(&settings->db_path, value)) expected = "memory"; break;
-    case OPT_TRUST: if (!set_path(&settings->trust_path, value)) expected = "memory"; break;
+    case OPT_DB: if (!vb_config_string(&settings->db_path, value)) expected = "memory"; break;
+    case OPT_TRUST: if (!vb_config_string(&settings->trust_path, value)) expected = "memory"; break;
     case OPT_ANCHOR:
         if (settings->anchor_count == PORTAL_MAX_ANCHORS)
             expected = "one of at most 16 anchors";
@@ -257,35 +212,35 @@ static bool apply(portal_settings *settings, int id, const char *value, const ch
         else
             snprintf(settings->listen, sizeof settings->listen, "%s", value);
         break;
-    case OPT_PORT: if (!read_unsigned(value, 0, 65535, &settings->port)) expected = "a port 0-65535"; break;
-    case OPT_THREADS: if (!read_unsigned(value, 1, 64, &settings->threads)) expected = "1-64 threads"; break;
+    case OPT_PORT: if (!vb_config_unsigned(value, 0, 65535, &settings->port)) expected = "a port 0-65535"; break;
+    case OPT_THREADS: if (!vb_config_unsigned(value, 1, 64, &settings->threads)) expected = "1-64 threads"; break;
     case OPT_VERIFY_THREADS:
-        if (!read_unsigned(value, 1, 64, &settings->verify_threads))
+        if (!vb_config_unsigned(value, 1, 64, &settings->verify_threads))
             expected = "1-64 threads";
         break;
-    case OPT_RATE: if (!read_real(value, 0, 1e6, &settings->rate)) expected = "a rate 0-1000000"; break;
-    case OPT_BURST: if (!read_real(value, 1, 1e6, &settings->burst)) expected = "a burst 1-1000000"; break;
-    case OPT_API_RATE: if (!read_real(value, 0, 1e6, &settings->api_rate)) expected = "a rate 0-1000000"; break;
-    case OPT_API_BURST: if (!read_real(value, 1, 1e6, &settings->api_burst)) expected = "a burst 1-1000000"; break;
-    case OPT_LOGIN_RATE: if (!read_real(value, 0, 1e6, &settings->login_rate)) expected = "a rate 0-1000000"; break;
+    case OPT_RATE: if (!vb_config_real(value, 0, 1e6, &settings->rate)) expected = "a rate 0-1000000"; break;
+    case OPT_BURST: if (!vb_config_real(value, 1, 1e6, &settings->burst)) expected = "a burst 1-1000000"; break;
+    case OPT_API_RATE: if (!vb_config_real(value, 0, 1e6, &settings->api_rate)) expected = "a rate 0-1000000"; break;
+    case OPT_API_BURST: if (!vb_config_real(value, 1, 1e6, &settings->api_burst)) expected = "a burst 1-1000000"; break;
+    case OPT_LOGIN_RATE: if (!vb_config_real(value, 0, 1e6, &settings->login_rate)) expected = "a rate 0-1000000"; break;
     case OPT_LOGIN_BURST:
-        if (!read_real(value, 1, 1e6, &settings->login_burst))
+        if (!vb_config_real(value, 1, 1e6, &settings->login_burst))
             expected = "a burst 1-1000000";
         break;
     case OPT_PER_IP:
-        if (!read_unsigned(value, 0, 100000, &settings->per_ip_connections))
+        if (!vb_config_unsigned(value, 0, 100000, &settings->per_ip_connections))
             expected = "a count 0-100000";
         break;
     case OPT_MAX_CONNECTIONS:
-        if (!read_unsigned(value, 1, 100000, &settings->max_connections))
+        if (!vb_config_unsigned(value, 1, 100000, &settings->max_connections))
             expected = "a count 1-100000";
         break;
-    case OPT_TIMEOUT: if (!read_unsigned(value, 1, 3600, &settings->timeout_seconds)) expected = "1-3600 seconds"; break;
-    case OPT_BEHIND_PROXY: if (!read_switch(value, &settings->behind_proxy)) expected = "yes or no"; break;
-    case OPT_ACCESS_LOG: if (!read_switch(value, &settings->access_log)) expected = "yes or no"; break;
-    case OPT_ENGLISH_DEFAULT: if (!read_switch(value, &settings->english_default)) expected = "yes or no"; break;
+    case OPT_TIMEOUT: if (!vb_config_unsigned(value, 1, 3600, &settings->timeout_seconds)) expected = "1-3600 seconds"; break;
+    case OPT_BEHIND_PROXY: if (!vb_config_switch(value, &settings->behind_proxy)) expected = "yes or no"; break;
+    case OPT_ACCESS_LOG: if (!vb_config_switch(value, &settings->access_log)) expected = "yes or no"; break;
+    case OPT_ENGLISH_DEFAULT: if (!vb_config_switch(value, &settings->english_default)) expected = "yes or no"; break;
     case OPT_CHECK_INTERVAL:
-        if (!read_unsigned(value, 0, 86400, &settings->check_interval))
+        if (!vb_config_unsigned(value, 0, 86400, &settings->check_interval))
             expected = "0-86400 seconds";
         break;
     default: expected = "a known setting"; break;
@@ -295,60 +250,6 @@ static bool apply(portal_settings *settings, int id, const char *value, const ch
         return false;
     }
     return true;
-}
-
-/* Strips blanks around a config value, and one pair of double quotes. */
-static char *strip(char *text)
-{
-    while (*text == ' ' || *text == '\t')
-        text++;
-    char *end = text + strlen(text);
-    while (end > text && strchr(" \t\r\n", end[-1]))
-        *--end = '\0';
-    if (end - text >= 2 && text[0] == '"' && end[-1] == '"') {
-        end[-1] = '\0';
-        text++;
-    }
-    return text;
-}
-
-static bool load_config(portal_settings *settings, const char *path)
-{
-    FILE *file = fopen(path, "r");
-    char line[4096], source[600];
-    unsigned number = 0;
-    if (!file) {
-        fprintf(stderr, PORTAL_PROGRAM " serve: --config %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    bool ok = true;
-    while (ok && fgets(line, sizeof line, file)) {
-        number++;
-        snprintf(source, sizeof source, "%s:%u", path, number);
-        line[strcspn(line, "#")] = '\0';
-        char *text = strip(line);
-        if (!*text)
-            continue;
-        char *equals = strchr(text, '=');
-        if (!equals) {
-            fprintf(stderr, PORTAL_PROGRAM " serve: %s: expected 'key = value'\n", source);
-            ok = false;
-            break;
-        }
-        *equals = '\0';
-        const char *key = strip(text), *value = strip(equals + 1);
-        const struct option *o = serve_options;
-        while (o->name && strcmp(o->name, key) != 0)
-            o++;
-        if (!o->name || o->val == OPT_CONFIG || o->val == OPT_HELP) {
-            fprintf(stderr, PORTAL_PROGRAM " serve: %s: unknown setting '%s' (see --help)\n", source, key);
-            ok = false;
-            break;
-        }
-        ok = apply(settings, o->val, value, source);
-    }
-    fclose(file);
-    return ok;
 }
 
 /* The config file first, then the command line over it (anchors given on the command line
@@ -389,7 +290,8 @@ static int read_settings(int argc, char **argv, portal_settings *settings)
         result = 2;
         goto done;
     }
-    if (config && !load_config(settings, config)) {
+    static const int file_refused[] = {OPT_CONFIG, OPT_HELP, 0};
+    if (config && !vb_config_read(PORTAL_PROGRAM, config, serve_options, file_refused, apply, settings)) {
         result = 2;
         goto done;
     }

@@ -8,6 +8,7 @@
  */
 #include "service.h"
 
+#include "config.h"
 #include "keys.h"
 #include "link.h"
 
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -201,52 +201,10 @@ static void settings_free(serve_settings *settings)
     free(settings->user);
 }
 
-static bool parse_unsigned(const char *text, unsigned long minimum, unsigned long maximum, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    if (!*text || *text == '-')
-        return false;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno || *end || value < minimum || value > maximum)
-        return false;
-    *out = (unsigned)value;
-    return true;
-}
-
-static bool parse_number(const char *text, double minimum, double maximum, double *out)
-{
-    char *end;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (errno || end == text || *end || !(value >= minimum && value <= maximum))
-        return false;
-    *out = value;
-    return true;
-}
-
-static bool parse_yes_no(const char *text, bool *out)
-{
-    if (!strcasecmp(text, "yes") || !strcasecmp(text, "true") || !strcasecmp(text, "on") || !strcmp(text, "1"))
-        return *out = true, true;
-    if (!strcasecmp(text, "no") || !strcasecmp(text, "false") || !strcasecmp(text, "off") || !strcmp(text, "0"))
-        return *out = false, true;
-    return false;
-}
-
-static bool replace_string(char **slot, const char *value)
-{
-    char *copy = strdup(value);
-    if (!copy)
-        return false;
-    free(*slot);
-    *slot = copy;
-    return true;
-}
-
 /* Applies one setting; `where` names its source for the message ("--port", "FILE:LINE"). */
-static bool apply_setting(serve_settings *settings, int id, const char *value, const char *where)
+static bool apply_setting(void *context, int id, const char *value, const char *where)
 {
+    serve_settings *settings = context;
     const char *wrong = NULL;
     switch (id) {
     case SET_LISTEN:
@@ -255,7 +213,7 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
         else
             snprintf(settings->listen, sizeof settings->listen, "%s", value);
         break;
-    case SET_PORT: if (!parse_unsigned(value, 0, 65535, &settings->port)) wrong = "a port 0-65535"; break;
+    case SET_PORT: if (!vb_config_unsigned(value, 0, 65535, &settings->port)) wrong = "a port 0-65535"; break;
     case SET_ANCHOR:
         if (settings->anchor_count == SERVE_MAX_ANCHORS)
             wrong = "one of at most 16 anchors";
@@ -264,7 +222,7 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
         else
             settings->anchor_count++;
         break;
-    case SET_TRUST: if (!replace_string(&settings->trust_path, value)) wrong = "memory"; break;
+    case SET_TRUST: if (!vb_config_string(&settings->trust_path, value)) wrong = "memory"; break;
     case SET_STATUS:
         if (settings->status_count == SERVE_MAX_STATUS_FILES)
             wrong = "one of at most 64 status files";
@@ -273,24 +231,24 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
         else
             settings->status_count++;
         break;
-    case SET_BASE_URL: if (!replace_string(&settings->base_url, value)) wrong = "memory"; break;
-    case SET_THREADS: if (!parse_unsigned(value, 1, 64, &settings->threads)) wrong = "a thread count 1-64"; break;
-    case SET_USER: if (!replace_string(&settings->user, value)) wrong = "memory"; break;
-    case SET_RATE: if (!parse_number(value, 0, 1e6, &settings->rate)) wrong = "a rate 0-1000000"; break;
-    case SET_BURST: if (!parse_number(value, 1, 1e6, &settings->burst)) wrong = "a burst 1-1000000"; break;
+    case SET_BASE_URL: if (!vb_config_string(&settings->base_url, value)) wrong = "memory"; break;
+    case SET_THREADS: if (!vb_config_unsigned(value, 1, 64, &settings->threads)) wrong = "a thread count 1-64"; break;
+    case SET_USER: if (!vb_config_string(&settings->user, value)) wrong = "memory"; break;
+    case SET_RATE: if (!vb_config_real(value, 0, 1e6, &settings->rate)) wrong = "a rate 0-1000000"; break;
+    case SET_BURST: if (!vb_config_real(value, 1, 1e6, &settings->burst)) wrong = "a burst 1-1000000"; break;
     case SET_PER_IP:
-        if (!parse_unsigned(value, 0, 100000, &settings->per_ip_connections))
+        if (!vb_config_unsigned(value, 0, 100000, &settings->per_ip_connections))
             wrong = "a count 0-100000";
         break;
     case SET_MAX_CONNECTIONS:
-        if (!parse_unsigned(value, 1, 100000, &settings->max_connections))
+        if (!vb_config_unsigned(value, 1, 100000, &settings->max_connections))
             wrong = "a count 1-100000";
         break;
-    case SET_TIMEOUT: if (!parse_unsigned(value, 1, 3600, &settings->timeout_seconds)) wrong = "seconds 1-3600"; break;
-    case SET_BEHIND_PROXY: if (!parse_yes_no(value, &settings->behind_proxy)) wrong = "yes or no"; break;
-    case SET_ACCESS_LOG: if (!parse_yes_no(value, &settings->access_log)) wrong = "yes or no"; break;
+    case SET_TIMEOUT: if (!vb_config_unsigned(value, 1, 3600, &settings->timeout_seconds)) wrong = "seconds 1-3600"; break;
+    case SET_BEHIND_PROXY: if (!vb_config_switch(value, &settings->behind_proxy)) wrong = "yes or no"; break;
+    case SET_ACCESS_LOG: if (!vb_config_switch(value, &settings->access_log)) wrong = "yes or no"; break;
     case SET_CHECK_INTERVAL:
-        if (!parse_unsigned(value, 0, 86400, &settings->check_interval))
+        if (!vb_config_unsigned(value, 0, 86400, &settings->check_interval))
             wrong = "seconds 0-86400";
         break;
     default: wrong = "a known setting"; break;
@@ -300,61 +258,6 @@ static bool apply_setting(serve_settings *settings, int id, const char *value, c
         return false;
     }
     return true;
-}
-
-static char *trim(char *text)
-{
-    while (*text == ' ' || *text == '\t')
-        text++;
-    size_t n = strlen(text);
-    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r' || text[n - 1] == '\n'))
-        text[--n] = '\0';
-    if (n >= 2 && text[0] == '"' && text[n - 1] == '"') {
-        text[n - 1] = '\0';
-        text++;
-    }
-    return text;
-}
-
-static bool read_config(serve_settings *settings, const char *path)
-{
-    FILE *file = fopen(path, "r");
-    char line[4096], where[512];
-    unsigned number = 0;
-    bool ok = true;
-    if (!file) {
-        fprintf(stderr, SERVE_PROGRAM " serve: %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    while (ok && fgets(line, sizeof line, file)) {
-        number++;
-        snprintf(where, sizeof where, "%s:%u", path, number);
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *text = trim(line);
-        if (!*text)
-            continue;
-        char *equals = strchr(text, '=');
-        if (!equals) {
-            fprintf(stderr, SERVE_PROGRAM " serve: %s: expected 'key = value'\n", where);
-            ok = false;
-            break;
-        }
-        *equals = '\0';
-        char *key = trim(text), *value = trim(equals + 1);
-        const struct option *o = long_options;
-        while (o->name && strcmp(o->name, key) != 0)
-            o++;
-        if (!o->name || o->val == SET_CONFIG || o->val == SET_HELP) {
-            fprintf(stderr, SERVE_PROGRAM " serve: %s: unknown setting '%s' (see --help)\n", where, key);
-            ok = false;
-            break;
-        }
-        ok = apply_setting(settings, o->val, value, where);
-    }
-    fclose(file);
-    return ok;
 }
 
 /* Flags first collected, then the config file applied, then the flags over it (anchors and
@@ -398,7 +301,8 @@ static int parse_settings(int argc, char **argv, serve_settings *settings)
         status = 2;
         goto done;
     }
-    if (config && !read_config(settings, config)) {
+    static const int file_refused[] = {SET_CONFIG, SET_HELP, 0};
+    if (config && !vb_config_read(SERVE_PROGRAM, config, long_options, file_refused, apply_setting, settings)) {
         status = 2;
         goto done;
     }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "../../verifier/check.c"
 #include "../../verifier/http_json.c"
 #include "../../verifier/trust_store.c"
@@ -194,6 +195,32 @@ static void test_text_buffer(void **state)
     text_free(&t);
 }
 
+/* The setting values of both services' command lines and settings files (config.c). */
+static void test_config_values(void **state)
+{
+    (void)state;
+    unsigned count = 7;
+    double rate = 0;
+    bool on = false;
+    assert_true(vb_config_unsigned("0", 0, 10, &count) && count == 0);
+    assert_true(vb_config_unsigned("10", 0, 10, &count) && count == 10);
+    const char *const bad_counts[] = {"", "-1", "+1", "11", "1x", " 1", "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad_counts / sizeof bad_counts[0]; i++)
+        assert_false(vb_config_unsigned(bad_counts[i], 0, 10, &count));
+    assert_int_equal(count, 10); /* untouched by a refusal */
+    assert_true(vb_config_real("2.5", 0, 1e6, &rate) && rate == 2.5);
+    assert_false(vb_config_real("nan", 0, 1e6, &rate));
+    assert_false(vb_config_real("1e7", 0, 1e6, &rate));
+    assert_false(vb_config_real("", 0, 1e6, &rate));
+    assert_true(vb_config_switch("YES", &on) && on);
+    assert_true(vb_config_switch("off", &on) && !on);
+    assert_false(vb_config_switch("y", &on));
+    char *slot = NULL;
+    assert_true(vb_config_string(&slot, "a") && vb_config_string(&slot, "b"));
+    assert_string_equal(slot, "b");
+    free(slot);
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -223,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_text_buffer),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_config_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
