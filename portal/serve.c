@@ -9,22 +9,19 @@
 
 #include "config.h"
 #include "fileio.h"
+#include "listen.h"
 #include "keys.h"
 #include "store.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -440,59 +437,6 @@ void portal_log(const char *format, ...)
     }
 }
 
-/* Binds and listens (non-blocking, as libmicrohttpd wants). -1 and message on failure. */
-static int listen_on(const portal_settings *settings, char *message, size_t message_size)
-{
-    char host[64], port[8];
-    struct addrinfo hints = {0}, *address = NULL;
-    const char *given = strcmp(settings->listen, "localhost") == 0 ? "127.0.0.1" : settings->listen;
-    size_t n = strlen(given);
-    if (n >= 2 && given[0] == '[' && given[n - 1] == ']')
-        snprintf(host, sizeof host, "%.*s", (int)(n - 2), given + 1);
-    else
-        snprintf(host, sizeof host, "%s", given);
-    snprintf(port, sizeof port, "%u", settings->port);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    int e = getaddrinfo(host, port, &hints, &address);
-    if (e != 0) {
-        snprintf(message, message_size, "--listen %s is not an IPv4 or IPv6 address (%s)", settings->listen,
-                 gai_strerror(e));
-        return -1;
-    }
-    int fd = socket(address->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int yes = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) != 0 ||
-        bind(fd, address->ai_addr, address->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(message, message_size, "cannot listen on %s port %u: %s", settings->listen, settings->port,
-                 strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(address);
-    return fd;
-}
-
-static void socket_name(int fd, char *out, size_t out_size)
-{
-    struct sockaddr_storage address;
-    socklen_t length = sizeof address;
-    char host[INET6_ADDRSTRLEN] = "?";
-    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0) {
-        snprintf(out, out_size, "?");
-    } else if (address.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&address;
-        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-        snprintf(out, out_size, "[%s]:%u", host, ntohs(in6->sin6_port));
-    } else {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)&address;
-        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-        snprintf(out, out_size, "%s:%u", host, ntohs(in->sin_port));
-    }
-}
-
 /* 'sha256-…' of a style sheet, for the Content-Security-Policy. */
 static bool style_source(const char *style, char *out, size_t out_size)
 {
@@ -557,7 +501,7 @@ int command_serve(int argc, char **argv)
         fprintf(stderr, PORTAL_PROGRAM " serve: out of memory\n");
         goto done;
     }
-    if ((fd = listen_on(settings, message, sizeof message)) < 0) {
+    if ((fd = vb_listen(settings->listen, settings->port, message, sizeof message)) < 0) {
         fprintf(stderr, PORTAL_PROGRAM " serve: %s\n", message);
         goto done;
     }
@@ -576,7 +520,7 @@ int command_serve(int argc, char **argv)
         fprintf(stderr, PORTAL_PROGRAM " serve: %s\n", message);
         goto done;
     }
-    socket_name(fd, where, sizeof where);
+    vb_socket_name(fd, where, sizeof where);
     portal_log("listening on %s (store %s; trust list sequence %llu, %zu entries; %u threads, %u verifying; "
                "rate %g/s burst %g)",
                where, settings->db_path, (unsigned long long)service->trust->list.sequence, service->trust->list.count,

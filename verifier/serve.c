@@ -10,12 +10,12 @@
 
 #include "config.h"
 #include "keys.h"
+#include "listen.h"
 #include "link.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <netdb.h>
 #include <openssl/evp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -23,10 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <fcntl.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 const char serve_help[] =
@@ -356,67 +353,6 @@ done:
 
 /* ---------------------------------------------------------------- socket and privileges */
 
-/* Binds and listens; prints nothing. Returns the socket or -1 with message set. */
-static int open_socket(const serve_settings *settings, char *message, size_t message_size)
-{
-    struct addrinfo hints = {0}, *found = NULL;
-    char port[8];
-    const char *host = strcmp(settings->listen, "localhost") == 0 ? "127.0.0.1" : settings->listen;
-    char bare[64];
-    size_t n = strlen(host);
-    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') { /* [::1] */
-        snprintf(bare, sizeof bare, "%.*s", (int)(n - 2), host + 1);
-        host = bare;
-    }
-    snprintf(port, sizeof port, "%u", settings->port);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-    int e = getaddrinfo(host, port, &hints, &found);
-    if (e != 0) {
-        snprintf(message, message_size, "--listen %s: not an IPv4 or IPv6 address (%s)", settings->listen,
-                 gai_strerror(e));
-        return -1;
-    }
-    int fd = socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
-        snprintf(message, message_size, "cannot listen on %s port %u: %s", settings->listen, settings->port,
-                 strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(found);
-        return -1;
-    }
-    freeaddrinfo(found);
-    int flags = fcntl(fd, F_GETFL);
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-    return fd;
-}
-
-static void describe_socket(int fd, char *out, size_t out_size)
-{
-    struct sockaddr_storage address;
-    socklen_t length = sizeof address;
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (getsockname(fd, (struct sockaddr *)&address, &length) == 0) {
-        if (address.ss_family == AF_INET) {
-            struct sockaddr_in *in = (struct sockaddr_in *)&address;
-            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-            port = ntohs(in->sin_port);
-        } else if (address.ss_family == AF_INET6) {
-            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&address;
-            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-            port = ntohs(in6->sin6_port);
-            snprintf(out, out_size, "[%s]:%u", host, port);
-            return;
-        }
-    }
-    snprintf(out, out_size, "%s:%u", host, port);
-}
-
 static int drop_privileges(const char *user)
 {
     if (geteuid() != 0) {
@@ -542,7 +478,7 @@ int command_serve(int argc, char **argv)
         goto done;
     }
 
-    if ((fd = open_socket(settings, message, sizeof message)) < 0) {
+    if ((fd = vb_listen(settings->listen, settings->port, message, sizeof message)) < 0) {
         fprintf(stderr, SERVE_PROGRAM " serve: %s\n", message);
         goto done;
     }
@@ -568,7 +504,7 @@ int command_serve(int argc, char **argv)
         fprintf(stderr, SERVE_PROGRAM " serve: %s\n", message);
         goto done;
     }
-    describe_socket(fd, where, sizeof where);
+    vb_socket_name(fd, where, sizeof where);
     trust_snapshot *first = trust_store_acquire(&s->trust);
     log_line("listening on %s (trust list sequence %llu, %zu entries; %u threads; rate %g/s burst %g)", where,
              (unsigned long long)first->list.sequence, first->list.count, settings->threads, settings->rate,
