@@ -7,6 +7,7 @@
 #include "fileio.h"
 
 #include "link.h"
+#include "qrmask.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +96,7 @@ vb_status vb_qr_encode_link(const char *link_text, size_t text_len, QRecLevel le
     }
 
     errno = 0;
-    QRcode *built = QRcode_encodeInput(input);
+    QRcode *built = vb_qr_encode_input(input); /* libqrencode's symbol, its mask chosen faster */
     int saved_errno = errno;
     QRinput_free(input);
     if (built == NULL)

@@ -12,6 +12,7 @@
 
 #include "link.h"
 #include "qr.h"
+#include "qrmask.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -149,6 +150,61 @@ static void test_versions_are_small(void **state)
                              sizeof link_text);
     assert_true(code->version <= 13);
     vb_qr_free(code);
+}
+
+/* The mask chosen on bitsets (qrmask.c) is the one libqrencode chooses: the same symbol, module
+ * for module, for links as `issue` writes them and for arbitrary bytes, at every level, from
+ * version 1 to 40. */
+static void test_mask_choice_matches_libqrencode(void **state)
+{
+    (void)state;
+    static const QRecLevel levels[] = {QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q, QR_ECLEVEL_H};
+    char text[7100];
+    unsigned seed = 12345;
+    int versions_seen[41] = {0};
+    for (int k = 0; k < 600; k++) {
+        QRecLevel level = levels[k % 4];
+        int length;
+        QRinput *ours = QRinput_new2(0, level), *theirs = QRinput_new2(0, level);
+        assert_non_null(ours);
+        assert_non_null(theirs);
+        if (k % 2 == 0) { /* a link: upper-case base URL, then digits */
+            static const char base[] = "HTTPS://XACTHUC.EXAMPLE.EDU.VN/V/";
+            length = 1 + (int)(rand_r(&seed) % (k % 4 < 2 ? 7000u : 700u));
+            for (int i = 0; i < length; i++)
+                text[i] = (char)('0' + rand_r(&seed) % 10);
+            for (QRinput *in = ours; in; in = in == ours ? theirs : NULL) {
+                assert_int_equal(QRinput_append(in, QR_MODE_AN, (int)strlen(base), (const unsigned char *)base), 0);
+                assert_int_equal(QRinput_append(in, QR_MODE_NUM, length, (const unsigned char *)text), 0);
+            }
+        } else { /* arbitrary bytes */
+            length = 1 + (int)(rand_r(&seed) % (k % 4 < 2 ? 2900u : 300u));
+            for (int i = 0; i < length; i++)
+                text[i] = (char)(rand_r(&seed) & 0xff);
+            for (QRinput *in = ours; in; in = in == ours ? theirs : NULL)
+                assert_int_equal(QRinput_append(in, QR_MODE_8, length, (const unsigned char *)text), 0);
+        }
+        QRcode *expected = QRcode_encodeInput(theirs), *got = vb_qr_encode_input(ours);
+        QRinput_free(ours);
+        QRinput_free(theirs);
+        if (!expected) { /* too long for the level: both refuse */
+            assert_null(got);
+            continue;
+        }
+        assert_non_null(got);
+        assert_int_equal(got->version, expected->version);
+        assert_int_equal(got->width, expected->width);
+        for (int i = 0; i < got->width * got->width; i++)
+            if ((got->data[i] ^ expected->data[i]) & 1)
+                fail_msg("symbol %d (version %d, level %d): module %d differs", k, got->version, (int)level, i);
+        versions_seen[got->version] = 1;
+        QRcode_free(expected);
+        QRcode_free(got);
+    }
+    int distinct = 0;
+    for (int v = 1; v <= 40; v++)
+        distinct += versions_seen[v];
+    assert_true(distinct >= 30); /* small and large symbols alike */
 }
 
 static void test_encode_errors(void **state)
@@ -472,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_prefix_mode),
         cmocka_unit_test(test_versions_are_small),
         cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_mask_choice_matches_libqrencode),
         cmocka_unit_test(test_svg_matches_symbol),
         cmocka_unit_test(test_text_matches_symbol),
         cmocka_unit_test(test_png_matches_symbol),
