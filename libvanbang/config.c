@@ -12,7 +12,7 @@
 bool vb_config_unsigned(const char *text, unsigned long low, unsigned long high, unsigned *out)
 {
     char *end;
-    if (!*text || *text == '-' || *text == '+')
+    if (*text < '0' || *text > '9') /* strtoul would take blanks and a sign */
         return false;
     errno = 0;
     unsigned long value = strtoul(text, &end, 10);

@@ -22,7 +22,7 @@ typedef bool (*vb_config_apply)(void *context, int id, const char *value, const 
 bool vb_config_read(const char *program, const char *path, const struct option *options, const int *refused,
                     vb_config_apply apply, void *context);
 
-/* Values: a decimal count in [low, high] (no sign); a number in [low, high]; yes/true/on/1 or
+/* Values: a decimal count in [low, high] (digits only: no blank, no sign); a number in [low, high]; yes/true/on/1 or
  * no/false/off/0 (any case); a string copied over *slot (false when out of memory). */
 bool vb_config_unsigned(const char *text, unsigned long low, unsigned long high, unsigned *out);
 bool vb_config_real(const char *text, double low, double high, double *out);
