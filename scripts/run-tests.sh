@@ -3,6 +3,8 @@
 # (tests/cli/test_*.sh, which drive the real programs in BUILD/bin). Prints one line per test
 # program and closes with "N passed, N failed".
 # Usage: run-tests.sh BUILD [PATTERN]
+# It runs the unit-test binaries as they were last built: `make test` builds them first; to run
+# one alone after a change, `make BUILD/tests/test_NAME` before it.
 set -u
 BUILD=${1:-build}
 PATTERN=${2:-}
