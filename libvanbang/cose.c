@@ -7,12 +7,15 @@
  */
 #include "cose.h"
 #include "cbor.h"
+#include "es256.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 static EVP_MD *sha256_md;
@@ -317,6 +320,53 @@ vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, siz
 
 /* ---------------------------------------------------------------- verification */
 
+struct vb_cose_key_table {
+    atomic_uint uses;               /* verifications before the table */
+    _Atomic(vb_es256_table *) made; /* NULL until made */
+};
+
+/* Room left for tables in the process; a freed table gives its room back. */
+static atomic_int key_tables_left = VB_COSE_KEY_TABLES_DEFAULT;
+static atomic_uint key_tables_made;
+
+void vb_cose_set_key_tables(unsigned count) { atomic_store(&key_tables_left, count > 100000 ? 100000 : (int)count); }
+unsigned vb_cose_key_tables_in_use(void) { return atomic_load(&key_tables_made); }
+
+bool vb_cose_verifier_has_table(const vb_cose_verifier *verifier)
+{
+    return verifier->table && atomic_load_explicit(&verifier->table->made, memory_order_acquire) != NULL;
+}
+
+/* The key's table, made here by the one verification that reaches the threshold; NULL before
+ * (and meanwhile, for the other threads: they verify through EVP). Without room, the count starts
+ * over, so a key gets its table once another key's verifier is freed (a trust list reload). */
+static const vb_es256_table *key_table(const vb_cose_verifier *verifier)
+{
+    vb_cose_key_table *table = verifier->table;
+    if (!table)
+        return NULL;
+    const vb_es256_table *made = atomic_load_explicit(&table->made, memory_order_acquire);
+    if (made)
+        return made;
+    if (atomic_fetch_add_explicit(&table->uses, 1, memory_order_relaxed) + 1 != VB_COSE_KEY_TABLE_AFTER)
+        return NULL;
+    int left = atomic_load(&key_tables_left);
+    while (left > 0 && !atomic_compare_exchange_weak(&key_tables_left, &left, left - 1))
+        ;
+    if (left <= 0) {
+        atomic_store_explicit(&table->uses, 0, memory_order_relaxed);
+        return NULL;
+    }
+    vb_es256_table *new_table = vb_es256_table_new(verifier->key);
+    if (!new_table) { /* OpenSSL would not: EVP it stays, and the count goes on past the threshold */
+        atomic_fetch_add(&key_tables_left, 1);
+        return NULL;
+    }
+    atomic_fetch_add(&key_tables_made, 1);
+    atomic_store_explicit(&table->made, new_table, memory_order_release);
+    return new_table;
+}
+
 vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_error *err)
 {
     memset(verifier, 0, sizeof *verifier);
@@ -332,8 +382,11 @@ vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_er
     if (!verifier->key_alg)
         return VB_OK; /* kept: messages then fail with alg-key-mismatch */
     verifier->prepared = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    if (verifier->key_alg == VB_COSE_ALG_ES256)
+        verifier->table = calloc(1, sizeof *verifier->table);
     if (!verifier->prepared || EVP_PKEY_verify_init(verifier->prepared) <= 0 ||
-        !configure_context(verifier->prepared, verifier->key_alg)) {
+        !configure_context(verifier->prepared, verifier->key_alg) ||
+        (verifier->key_alg == VB_COSE_ALG_ES256 && !verifier->table)) {
         ERR_clear_error();
         vb_cose_verifier_free(verifier);
         return vb_fail(err, VB_ERR_CRYPTO, "OpenSSL could not prepare the verification key");
@@ -343,6 +396,15 @@ vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_er
 
 void vb_cose_verifier_free(vb_cose_verifier *verifier)
 {
+    if (verifier->table) {
+        vb_es256_table *made = atomic_load(&verifier->table->made);
+        if (made) {
+            vb_es256_table_free(made);
+            atomic_fetch_sub(&key_tables_made, 1);
+            atomic_fetch_add(&key_tables_left, 1);
+        }
+        free(verifier->table);
+    }
     EVP_PKEY_CTX_free(verifier->prepared);
     EVP_PKEY_free(verifier->key);
     memset(verifier, 0, sizeof *verifier);
@@ -367,6 +429,17 @@ vb_status vb_cose_sign1_verify_with(const vb_cose_sign1 *message, const vb_cose_
         return vb_fail(err, VB_ERR_COSE_SIGNATURE_SIZE, "signature is %zu bytes, the key needs %zu", signature_length,
                        verifier->signature_length);
     if (message->alg == VB_COSE_ALG_ES256) {
+        const vb_es256_table *table = key_table(verifier);
+        if (table) {
+            vb_cose_sig_structure_hash(message->protected_header, message->protected_length, message->payload,
+                                       message->payload_length, digest);
+            int verdict = vb_es256_verify(table, digest, message->signature);
+            if (verdict == 1)
+                return VB_OK;
+            if (verdict == 0)
+                return vb_fail(err, VB_ERR_BAD_SIGNATURE, "signature does not verify with the signer's key");
+            /* -1: OpenSSL failed (memory); EVP decides */
+        }
         signature_length = ecdsa_raw_to_der(message->signature, der, sizeof der);
         if (signature_length == 0)
             return vb_fail(err, VB_ERR_CRYPTO, "could not convert the ECDSA signature");

@@ -9,6 +9,7 @@
 #include "vanbang.h"
 
 #include <openssl/evp.h>
+#include <stdbool.h>
 
 /* A decoded COSE_Sign1. Pointers refer into the caller's input buffer. */
 typedef struct {
@@ -47,13 +48,26 @@ vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, siz
 
 /* A public key made ready once for many verifications. The prepared context is copied for each
  * message (EVP_PKEY_CTX_dup is far cheaper than a new context), so one verifier may serve many
- * threads at once. */
+ * threads at once. A P-256 key that has verified VB_COSE_KEY_TABLE_AFTER messages gets a table of
+ * its multiples (es256.h), if the process still has room for one (vb_cose_set_key_tables), and
+ * verifies 2-3 times faster from then on, with the same answers. */
+typedef struct vb_cose_key_table vb_cose_key_table;
 typedef struct {
     EVP_PKEY *key;             /* own reference */
     EVP_PKEY_CTX *prepared;    /* verify-initialised for key_alg; NULL if the key can sign neither */
     int key_alg;               /* VB_COSE_ALG_ES256 for P-256, VB_COSE_ALG_PS256 for RSA ≥ 2048, else 0 */
     size_t signature_length;
+    vb_cose_key_table *table;  /* ES256 only: the uses so far and, once made, the table */
 } vb_cose_verifier;
+
+#define VB_COSE_KEY_TABLE_AFTER 64   /* a table takes ~30 ms to make: as long as ~500 verifications save */
+#define VB_COSE_KEY_TABLES_DEFAULT 16 /* ~150 KB each */
+
+/* How many keys of the process may have a table at once (0: none). Call before verifying. */
+void vb_cose_set_key_tables(unsigned count);
+/* Tables made and not yet freed, for /metrics. */
+unsigned vb_cose_key_tables_in_use(void);
+bool vb_cose_verifier_has_table(const vb_cose_verifier *verifier);
 
 vb_status vb_cose_verifier_init(vb_cose_verifier *verifier, EVP_PKEY *key, vb_error *err);
 void vb_cose_verifier_free(vb_cose_verifier *verifier);

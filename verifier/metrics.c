@@ -5,6 +5,8 @@
  */
 #include "service.h"
 
+#include "cose.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -111,6 +113,10 @@ void metrics_render(metrics *m, trust_store *trust, text_buffer *out)
     text_puts(out, "# HELP vanbang_verifier_trust_list_entries Certificates in the trust list in force.\n"
                    "# TYPE vanbang_verifier_trust_list_entries gauge\n");
     text_printf(out, "vanbang_verifier_trust_list_entries %zu\n", snapshot->list.count);
+    text_puts(out, "# HELP vanbang_verifier_key_tables Signing keys verified with a table of their multiples "
+                   "(--key-tables).\n"
+                   "# TYPE vanbang_verifier_key_tables gauge\n");
+    text_printf(out, "vanbang_verifier_key_tables %u\n", vb_cose_key_tables_in_use());
 
     /* One series per school whose status list is in force; the origin is a school code
      * (A-Z a-z 0-9 . - _), safe as a label value. */

@@ -9,6 +9,7 @@
 #include "service.h"
 
 #include "config.h"
+#include "cose.h"
 #include "keys.h"
 #include "listen.h"
 #include "link.h"
@@ -37,6 +38,7 @@ const char serve_help[] =
     "                           [--rate R] [--burst B] [--max-connections-per-ip N]\n"
     "                           [--max-connections N] [--timeout SECONDS] [--behind-proxy]\n"
     "                           [--access-log yes|no] [--check-interval SECONDS]\n"
+    "                           [--key-tables N]\n"
     "\n"
     "DESCRIPTION\n"
     "    Serves the page a phone opens from a diploma's QR code (GET /V/DIGITS: the verdict in\n"
@@ -105,6 +107,10 @@ const char serve_help[] =
     "    --check-interval SECONDS\n"
     "                         how often to look whether the trust list or a status list file\n"
     "                         changed (default 1; 0: only on SIGHUP)\n"
+    "    --key-tables N       how many school keys may have a table of their multiples, which\n"
+    "                         makes an ES256 verification 2-3 times faster (default 16; 0: none).\n"
+    "                         A key gets its table after 64 verifications; each costs ~150 KB\n"
+    "                         and ~30 ms once. Answers are the same with or without.\n"
     "\n"
     "CONFIGURATION FILE\n"
     "    Lines `key = value`, keys named as the long options without the dashes; `#` starts a\n"
@@ -144,7 +150,7 @@ const char serve_help[] =
 
 typedef enum {
     SET_LISTEN, SET_PORT, SET_ANCHOR, SET_TRUST, SET_STATUS, SET_BASE_URL, SET_THREADS, SET_USER, SET_RATE, SET_BURST,
-    SET_PER_IP, SET_MAX_CONNECTIONS, SET_TIMEOUT, SET_BEHIND_PROXY, SET_ACCESS_LOG, SET_CHECK_INTERVAL, SET_CONFIG,
+    SET_PER_IP, SET_MAX_CONNECTIONS, SET_TIMEOUT, SET_BEHIND_PROXY, SET_ACCESS_LOG, SET_CHECK_INTERVAL, SET_KEY_TABLES, SET_CONFIG,
     SET_HELP,
 } setting_id;
 
@@ -165,6 +171,7 @@ static const struct option long_options[] = {
     {"behind-proxy", no_argument, NULL, SET_BEHIND_PROXY},
     {"access-log", required_argument, NULL, SET_ACCESS_LOG},
     {"check-interval", required_argument, NULL, SET_CHECK_INTERVAL},
+    {"key-tables", required_argument, NULL, SET_KEY_TABLES},
     {"config", required_argument, NULL, SET_CONFIG},
     {"help", no_argument, NULL, SET_HELP},
     {NULL, 0, NULL, 0},
@@ -185,6 +192,7 @@ static void settings_defaults(serve_settings *settings)
     settings->timeout_seconds = 10;
     settings->access_log = true;
     settings->check_interval = 1;
+    settings->key_tables = VB_COSE_KEY_TABLES_DEFAULT;
 }
 
 static void settings_free(serve_settings *settings)
@@ -248,6 +256,7 @@ static bool apply_setting(void *context, int id, const char *value, const char *
         if (!vb_config_unsigned(value, 0, 86400, &settings->check_interval))
             wrong = "seconds 0-86400";
         break;
+    case SET_KEY_TABLES: if (!vb_config_unsigned(value, 0, 4096, &settings->key_tables)) wrong = "a count 0-4096"; break;
     default: wrong = "a known setting"; break;
     }
     if (wrong) {
@@ -457,6 +466,7 @@ int command_serve(int argc, char **argv)
             fprintf(stderr, SERVE_PROGRAM " serve: --anchor: %s\n", err.message);
             goto done;
         }
+    vb_cose_set_key_tables(settings->key_tables);
     if (trust_store_open(&s->trust, settings->trust_path, (const char *const *)settings->status_paths,
                          settings->status_count, anchors, settings->anchor_count, &err) != VB_OK) {
         fprintf(stderr, SERVE_PROGRAM " serve: refusing to start: %s (%s)\n", err.message, vb_status_name(err.code));

@@ -238,6 +238,7 @@ typedef struct {
     bool behind_proxy;              /* take the client address from X-Real-IP of a loopback peer */
     bool access_log;
     unsigned check_interval;        /* seconds between looks at the trust and status list files; 0: SIGHUP only */
+    unsigned key_tables;            /* keys that may get a verification table (cose.h) */
 } serve_settings;
 
 /* ---------------------------------------------------------------- the service */

@@ -200,6 +200,34 @@ json_has "verdict invalid-signature" '"verdict":"invalid-signature"'
 json_has "code 503" '"code":503'
 json_has "status bad-signature" '"status_name":"bad-signature"'
 
+# -- a school key that has verified many records gets its table (--key-tables); same answers
+# verify_many N DIGITS: N API verifications of one record in one curl; prints how many were valid.
+verify_many() {
+    vm_i=0
+    while [ $vm_i -lt "$1" ]; do echo "url = \"$url/api/v1/verify?record=$2\""; vm_i=$((vm_i + 1)); done |
+        curl -s -K - | grep -o '"verdict":"valid"' | wc -l
+}
+expect_status 200 "/metrics before many verifications" "$url/metrics"
+contains body 'vanbang_verifier_key_tables 0' "no key table after a few verifications"
+[ "$(verify_many 80 "$digits2")" -eq 80 ] && pass "80 verifications in a row: all valid" ||
+    fail "80 verifications in a row were not all valid"
+expect_status 200 "/metrics after 80 verifications" "$url/metrics"
+contains body 'vanbang_verifier_key_tables 1' "the school's key now has its table"
+expect_status 200 "tampered record, verified with the key's table" "$url/api/v1/verify?record=$bad_digits"
+json_has "tampered: still invalid-signature" '"verdict":"invalid-signature"'
+expect_status 200 "genuine record, verified with the key's table" "$url/V/$digits1"
+contains body 'class="verdict good"' "genuine: still the green banner"
+vw_start notables $anchor --trust trust.cbor --check-interval 0 --rate 0 --key-tables 0 ||
+    fail "a service with --key-tables 0 did not start"
+main_url=$url; url="http://127.0.0.1:$(cat notables.port)"
+[ "$(verify_many 80 "$digits2")" -eq 80 ] && pass "--key-tables 0: 80 verifications, all valid" ||
+    fail "--key-tables 0: 80 verifications were not all valid"
+expect_status 200 "/metrics with --key-tables 0" "$url/metrics"
+contains body 'vanbang_verifier_key_tables 0' "--key-tables 0: no table made"
+url=$main_url
+code=0; vw_stop notables || code=$?
+[ "$code" -eq 0 ] && pass "the --key-tables 0 service stops cleanly" || fail "--key-tables 0 service exit $code"
+
 # -- unknown issuer
 expect_status 200 "unknown school: page" "$url/V/$stranger_digits"
 contains body 'class="verdict bad"' "red banner for an unknown issuer"

@@ -629,6 +629,71 @@ static void test_prepared_verifier(void **state)
     vb_cose_verifier_free(&other);
 }
 
+/* Verifies `count` fresh messages signed by key with verifier, each valid and, altered in its
+ * last byte, refused. */
+static void verify_fresh_messages(vb_cose_verifier *verifier, EVP_PKEY *key, int count)
+{
+    vb_cose_sign1 message;
+    uint8_t out[512];
+    size_t length;
+    for (int i = 0; i < count; i++) {
+        uint8_t payload[3] = {0x19, (uint8_t)i, (uint8_t)(i >> 8)};
+        test_sign(key, payload, sizeof payload, out, sizeof out, &length);
+        assert_int_equal(vb_cose_sign1_decode(out, length, &message, NULL), VB_OK);
+        assert_int_equal(vb_cose_sign1_verify_with(&message, verifier, NULL), VB_OK);
+        out[length - 1] ^= 1;
+        assert_int_equal(vb_cose_sign1_verify_with(&message, verifier, NULL), VB_ERR_BAD_SIGNATURE);
+    }
+}
+
+/* A P-256 verifier gets its key table at VB_COSE_KEY_TABLE_AFTER verifications, when the process
+ * has room for one, and gives the room back when freed; the answers never change. */
+static void test_verifier_key_table(void **state)
+{
+    (void)state;
+    vb_cose_verifier first, second, rsa;
+    EVP_PKEY *other_key = EVP_EC_gen("P-256");
+    assert_non_null(other_key);
+    vb_cose_set_key_tables(1);
+    assert_int_equal(vb_cose_verifier_init(&first, test_ec_key, NULL), VB_OK);
+    assert_int_equal(vb_cose_verifier_init(&second, other_key, NULL), VB_OK);
+    assert_int_equal(vb_cose_verifier_init(&rsa, test_rsa_key, NULL), VB_OK);
+
+    verify_fresh_messages(&first, test_ec_key, VB_COSE_KEY_TABLE_AFTER / 2 - 1); /* two verifications each */
+    assert_false(vb_cose_verifier_has_table(&first));
+    verify_fresh_messages(&first, test_ec_key, 1);
+    assert_true(vb_cose_verifier_has_table(&first));
+    assert_int_equal(vb_cose_key_tables_in_use(), 1);
+    verify_fresh_messages(&first, test_ec_key, 20);
+
+    /* No room for a second table: the other key keeps verifying through EVP. */
+    verify_fresh_messages(&second, other_key, VB_COSE_KEY_TABLE_AFTER);
+    assert_false(vb_cose_verifier_has_table(&second));
+    /* Room given back: the other key gets it at its next threshold. */
+    vb_cose_verifier_free(&first);
+    assert_int_equal(vb_cose_key_tables_in_use(), 0);
+    verify_fresh_messages(&second, other_key, VB_COSE_KEY_TABLE_AFTER / 2);
+    assert_true(vb_cose_verifier_has_table(&second));
+    verify_fresh_messages(&second, other_key, 5);
+
+    /* RSA keys never get one. */
+    for (int i = 0; i < VB_COSE_KEY_TABLE_AFTER + 1; i++) {
+        vb_cose_sign1 message;
+        uint8_t out[512];
+        size_t length;
+        test_sign(test_rsa_key, test_payload, sizeof test_payload, out, sizeof out, &length);
+        assert_int_equal(vb_cose_sign1_decode(out, length, &message, NULL), VB_OK);
+        assert_int_equal(vb_cose_sign1_verify_with(&message, &rsa, NULL), VB_OK);
+    }
+    assert_false(vb_cose_verifier_has_table(&rsa));
+
+    vb_cose_verifier_free(&second);
+    vb_cose_verifier_free(&rsa);
+    assert_int_equal(vb_cose_key_tables_in_use(), 0);
+    vb_cose_set_key_tables(VB_COSE_KEY_TABLES_DEFAULT);
+    EVP_PKEY_free(other_key);
+}
+
 /* ---------------------------------------------------------------- decode errors */
 
 #define KID_HEX "48 01 02 03 04 05 06 07 08"
@@ -802,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_library_verifies_messages_made_by_hand),
         cmocka_unit_test(test_rfc9052_c21_example),
         cmocka_unit_test(test_es256_every_bit_flip_is_refused),
+        cmocka_unit_test(test_verifier_key_table),
         cmocka_unit_test(test_ps256_every_bit_flip_is_refused),
         cmocka_unit_test(test_specific_tampering),
         cmocka_unit_test(test_algorithm_key_mismatch),
