@@ -53,10 +53,14 @@ static void field(char *out, size_t out_size, size_t *used, bool english, const 
 
 void vb_describe_hex(const uint8_t *bytes, size_t length, char *out, size_t out_size)
 {
+    static const char digits[] = "0123456789abcdef";
     size_t used = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < length && used + 3 <= out_size; i++)
-        used += (size_t)snprintf(out + used, out_size - used, "%02x", bytes[i]);
+    for (size_t i = 0; i < length && used + 3 <= out_size; i++) {
+        out[used++] = digits[bytes[i] >> 4];
+        out[used++] = digits[bytes[i] & 15];
+    }
+    if (out_size)
+        out[used] = '\0';
 }
 
 void vb_describe_record_id(const uint8_t *bytes, size_t length, char *out, size_t out_size)

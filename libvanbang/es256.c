@@ -5,8 +5,8 @@
  *  - the key's table: a copy of OpenSSL's P-256 group whose generator is the public key Q, with
  *    EC_GROUP_precompute_mult run on it. EC_POINT_mul on that group takes the same fixed-base
  *    path as multiples of G do (about 11 µs against ~60 µs for a general point);
- *  - s⁻¹ mod n by the binary extended Euclid on four 64-bit limbs (~7 µs; BN_mod_inverse takes
- *    ~23 here).
+ *  - s⁻¹ mod n by Kaliski's almost inverse on four 64-bit limbs (~4 µs; BN_mod_inverse takes
+ *    ~23 here), left in Montgomery form for the two products that follow.
  *
  * Nothing here is secret: a verification handles a public key and a public signature, so the
  * code may branch on the values. The low-level EC calls are deprecated in OpenSSL 3 but remain;
@@ -29,15 +29,11 @@ typedef unsigned __int128 u128;
 /* n, the order of P-256, as little-endian 64-bit limbs. */
 static const uint64_t order[4] = {0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff,
                                   0xffffffff00000000};
-/* -n⁻¹ mod 2⁶⁴, for the Montgomery reduction and exact division by powers of 2. */
+/* -n⁻¹ mod 2⁶⁴, for the Montgomery reduction. */
 static const uint64_t order_n0 = 0xccd1c8aaee00bc4f;
 /* p - n, where p is the field's prime: an x-coordinate in [n, p) reads as r = x - n, which is
  * possible only for r below this. */
 static const uint64_t field_minus_order[4] = {0x0c46353d039cdaae, 0x4319055358e8617b, 0, 0};
-/* R² mod n with R = 2²⁵⁶: multiplying by it enters the Montgomery form. */
-static const uint64_t order_rr[4] = {0x83244c95be79eea2, 0x4699799c49bd6fa6, 0x2845b2392b6bec59,
-                                     0x66e12d94f3d95620};
-
 struct vb_es256_table {
     EC_GROUP *curve;     /* P-256 as named, with OpenSSL's own table for G */
     EC_GROUP *key_curve; /* P-256 with the public key as generator, and its table */
@@ -126,23 +122,6 @@ static void montgomery_multiply(uint64_t r[4], const uint64_t a[4], const uint64
     memcpy(r, result, 4 * sizeof *r);
 }
 
-/* x = x·2⁻ᵏ mod n for x < n, 1 ≤ k ≤ 63: add the multiple m·n (m < 2ᵏ) that clears the low k
- * bits, then shift. x + m·n < n + (2ᵏ - 1)·n = 2ᵏ·n, so the quotient is below n already. */
-static void divide_by_power_of_2(uint64_t x[4], unsigned k)
-{
-    uint64_t m = (x[0] * order_n0) & ((UINT64_C(1) << k) - 1);
-    uint64_t t[5];
-    u128 carry = 0;
-    for (int j = 0; j < 4; j++) {
-        carry += (u128)m * order[j] + x[j];
-        t[j] = (uint64_t)carry;
-        carry >>= 64;
-    }
-    t[4] = (uint64_t)carry;
-    for (int j = 0; j < 4; j++)
-        x[j] = (t[j] >> k) | (t[j + 1] << (64 - k));
-}
-
 static void shift_right(uint64_t a[4], unsigned k) /* 1 ≤ k ≤ 63 */
 {
     a[0] = (a[0] >> k) | (a[1] << (64 - k));
@@ -151,81 +130,106 @@ static void shift_right(uint64_t a[4], unsigned k) /* 1 ≤ k ≤ 63 */
     a[3] >>= k;
 }
 
-/* Strips the factors of 2 of a (≠ 0), dividing x by the same power of 2 mod n. */
-static void make_odd(uint64_t a[4], uint64_t x[4])
+static void shift_left_5(uint64_t a[5], unsigned k) /* 1 ≤ k ≤ 63 */
 {
+    a[4] = (a[4] << k) | (a[3] >> (64 - k));
+    a[3] = (a[3] << k) | (a[2] >> (64 - k));
+    a[2] = (a[2] << k) | (a[1] >> (64 - k));
+    a[1] = (a[1] << k) | (a[0] >> (64 - k));
+    a[0] <<= k;
+}
+
+static void subtract(uint64_t a[4], const uint64_t b[4]) /* a ≥ b, or the borrow is meant to wrap */
+{
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 d = (u128)a[i] - b[i] - borrow;
+        a[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+}
+
+static void add_5(uint64_t a[5], const uint64_t b[5])
+{
+    u128 carry = 0;
+    for (int i = 0; i < 5; i++) {
+        carry += (u128)a[i] + b[i];
+        a[i] = (uint64_t)carry;
+        carry >>= 64;
+    }
+}
+
+/* Shifts a (≠ 0) right past its trailing zeros and b left as far; returns how far. */
+static unsigned strip_twos(uint64_t a[4], uint64_t b[5])
+{
+    unsigned total = 0;
     while (!(a[0] & 1)) {
-        unsigned k = a[0] ? (unsigned)__builtin_ctzll(a[0]) : 63;
-        shift_right(a, k);
-        divide_by_power_of_2(x, k);
+        unsigned t = a[0] ? (unsigned)__builtin_ctzll(a[0]) : 63;
+        shift_right(a, t);
+        shift_left_5(b, t);
+        total += t;
     }
+    return total;
 }
 
-static void subtract(uint64_t a[4], const uint64_t b[4])
+/* Kaliski's almost inverse: x = a⁻¹·2ᵏ mod n for 0 < a < n; returns k, 256 ≤ k ≤ 512.
+ * The binary GCD of u = n and v = a, keeping u·s + v·r = n (so r, s ≤ n until the last step
+ * doubles r) and a·r ≡ -u·2ᵏ, a·s ≡ v·2ᵏ (mod n); it ends at u = 1, v = 0. Only shifts, adds and
+ * subtractions: ~4 µs, against ~6 for the binary Euclid that halves mod n, ~14 for Fermat and
+ * ~23 for BN_mod_inverse. Variable time, which is fine for public values. */
+static unsigned almost_inverse(uint64_t x[4], const uint64_t a[4])
 {
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 d = (u128)a[i] - b[i] - borrow;
-        a[i] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-}
-
-static void subtract_mod_order(uint64_t a[4], const uint64_t b[4])
-{
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 d = (u128)a[i] - b[i] - borrow;
-        a[i] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    if (borrow) {
-        u128 carry = 0;
-        for (int i = 0; i < 4; i++) {
-            carry += (u128)a[i] + order[i];
-            a[i] = (uint64_t)carry;
-            carry >>= 64;
-        }
-    }
-}
-
-static int is_one(const uint64_t a[4]) { return a[0] == 1 && (a[1] | a[2] | a[3]) == 0; }
-
-/* inverse = a⁻¹ mod n for 0 < a < n: the binary extended Euclid, keeping x·a ≡ u and
- * y·a ≡ v (mod n). Variable time, which is fine for public values; ~7 µs, against ~14 for
- * Fermat's a^(n-2) with the multiplication below. */
-static void invert_binary(uint64_t inverse[4], const uint64_t a[4])
-{
-    uint64_t u[4], v[4], x[4] = {1, 0, 0, 0}, y[4] = {0, 0, 0, 0};
-    if (limbs_are_zero(a)) { /* no inverse; and make_odd would never end */
-        memset(inverse, 0, 4 * sizeof *inverse);
-        return;
-    }
-    memcpy(u, a, sizeof u);
-    memcpy(v, order, sizeof v);
-    make_odd(u, x);
-    /* u and v stay odd and coprime (n is prime), so u = v only at 1, which ends the loop. */
-    for (;;) {
-        if (is_one(u)) { memcpy(inverse, x, sizeof x); return; }
-        if (is_one(v)) { memcpy(inverse, y, sizeof y); return; }
-        if (limbs_compare(u, v) >= 0) {
+    uint64_t u[4], v[4], r[5] = {0, 0, 0, 0, 0}, s[5] = {1, 0, 0, 0, 0};
+    memcpy(u, order, sizeof u);
+    memcpy(v, a, sizeof v);
+    unsigned k = strip_twos(v, r);
+    for (;;) { /* u and v odd here; coprime, since n is prime, so u = v only at 1 */
+        if (limbs_compare(u, v) > 0) {
             subtract(u, v);
-            subtract_mod_order(x, y);
-            make_odd(u, x);
+            add_5(r, s);
+            k += strip_twos(u, s);
         } else {
             subtract(v, u);
-            subtract_mod_order(y, x);
-            make_odd(v, y);
+            add_5(s, r);
+            if (limbs_are_zero(v)) {
+                shift_left_5(r, 1);
+                k++;
+                break;
+            }
+            k += strip_twos(v, r);
         }
     }
+    if (r[4] || limbs_compare(r, order) >= 0) /* r ≤ 2n */
+        subtract(r, order);
+    memcpy(x, order, 4 * sizeof *x); /* x = n - r */
+    subtract(x, r);
+    return k;
+}
+
+/* w = a⁻¹·2²⁵⁶ mod n, the inverse in Montgomery form, for 0 ≤ a < n (0 gives 0). */
+static void inverse_montgomery(uint64_t w[4], const uint64_t a[4])
+{
+    uint64_t x[4], power[4] = {0, 0, 0, 0};
+    if (limbs_are_zero(a)) { /* no inverse; and strip_twos would never end */
+        memset(w, 0, 4 * sizeof *w);
+        return;
+    }
+    unsigned e = 512 - almost_inverse(x, a); /* x·2^e·2⁻²⁵⁶ = a⁻¹·2²⁵⁶ */
+    if (e >= 256)                            /* 2²⁵⁶ mod n = 2²⁵⁶ - n */
+        subtract(power, order);
+    else
+        power[e / 64] = UINT64_C(1) << (e % 64);
+    montgomery_multiply(w, x, power);
 }
 
 void vb_es256_invert_mod_order(const uint8_t s_bytes[32], uint8_t inverse_bytes[32])
 {
+    static const uint64_t one[4] = {1, 0, 0, 0};
     uint64_t s[4], inverse[4];
     limbs_from_bytes(s, s_bytes);
     reduce_once(s);
-    invert_binary(inverse, s);
+    inverse_montgomery(inverse, s);
+    montgomery_multiply(inverse, inverse, one); /* leave the Montgomery form */
     limbs_to_bytes(inverse_bytes, inverse);
 }
 
@@ -349,10 +353,9 @@ int vb_es256_verify(const vb_es256_table *table, const uint8_t digest[32], const
     limbs_from_bytes(e, digest); /* the digest is exactly the 256 bits of the order's size */
     reduce_once(e);
 
-    invert_binary(w, s);
-    montgomery_multiply(w, w, order_rr); /* w = s⁻¹·R, so that the products below leave R out */
-    montgomery_multiply(u1, e, w);       /* e·s⁻¹ */
-    montgomery_multiply(u2, r, w);       /* r·s⁻¹ */
+    inverse_montgomery(w, s);      /* w = s⁻¹·R, so that the products below leave R out */
+    montgomery_multiply(u1, e, w); /* e·s⁻¹ */
+    montgomery_multiply(u2, r, w); /* r·s⁻¹ */
 
     uint8_t u1_bytes[32], u2_bytes[32];
     limbs_to_bytes(u1_bytes, u1);

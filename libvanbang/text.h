@@ -23,6 +23,8 @@ void text_free(text_buffer *text);
 void text_append(text_buffer *text, const char *bytes, size_t length);
 void text_puts(text_buffer *text, const char *string);
 void text_printf(text_buffer *text, const char *format, ...) __attribute__((format(printf, 2, 3)));
+void text_put_unsigned(text_buffer *text, unsigned long long value); /* decimal, without printf */
+void text_put_int(text_buffer *text, long long value);
 void text_html(text_buffer *text, const char *string);        /* HTML-escaped (html.h) */
 void text_json_string(text_buffer *text, const char *string); /* "…", JSON-escaped; NULL → null */
 

@@ -17,7 +17,11 @@ static void enumeration(text_buffer *out, const char *key, int code, const char 
 {
     if (!vi || !en)
         return;
-    text_printf(out, ",\"%s\":{\"code\":%d,\"vi\":", key, code);
+    text_puts(out, ",\"");
+    text_puts(out, key);
+    text_puts(out, "\":{\"code\":");
+    text_put_int(out, code);
+    text_puts(out, ",\"vi\":");
     text_json_string(out, vi);
     text_puts(out, ",\"en\":");
     text_json_string(out, en);
@@ -33,25 +37,32 @@ static void credential(text_buffer *out, const vb_verification *v)
     text_json_string(out, c->name);
     enumeration(out, "type", c->type, vb_credential_type_name(c->type, false), vb_credential_type_name(c->type, true));
     text_date_iso_from_days(date, c->birth_date);
-    text_printf(out, ",\"birth_date\":\"%s\"", date);
+    text_puts(out, ",\"birth_date\":\"");
+    text_puts(out, date);
+    text_puts(out, "\"");
     enumeration(out, "gender", c->gender, vb_gender_name(c->gender, false), vb_gender_name(c->gender, true));
     text_puts(out, ",\"program\":{\"code\":");
     text_json_string(out, c->program_code[0] ? c->program_code : NULL);
     text_puts(out, ",\"name\":");
     text_json_string(out, c->program_name[0] ? c->program_name : NULL);
-    text_printf(out, ",\"name_from_catalog\":%s}", c->program_name_from_catalog ? "true" : "false");
+    text_puts(out, c->program_name_from_catalog ? ",\"name_from_catalog\":true}" : ",\"name_from_catalog\":false}");
     enumeration(out, "classification", c->classification, vb_classification_name(c->classification, false),
                 vb_classification_name(c->classification, true));
     enumeration(out, "training_mode", c->training_mode, vb_training_mode_name(c->training_mode, false),
                 vb_training_mode_name(c->training_mode, true));
-    text_printf(out, ",\"high_quality\":%s", c->high_quality ? "true" : "false");
+    text_puts(out, c->high_quality ? ",\"high_quality\":true" : ",\"high_quality\":false");
     text_date_iso_from_days(date, c->issue_date);
-    text_printf(out, ",\"issue_date\":\"%s\",\"issue_place\":", date);
+    text_puts(out, ",\"issue_date\":\"");
+    text_puts(out, date);
+    text_puts(out, "\",\"issue_place\":");
     text_json_string(out, c->issue_place);
     text_puts(out, ",\"serial\":");
     text_json_string(out, c->serial);
-    text_printf(out, ",\"register_number\":%u,\"register_year\":%u,\"school_code\":", c->register_number,
-                c->register_year);
+    text_puts(out, ",\"register_number\":");
+    text_put_unsigned(out, c->register_number);
+    text_puts(out, ",\"register_year\":");
+    text_put_unsigned(out, c->register_year);
+    text_puts(out, ",\"school_code\":");
     text_json_string(out, c->school_code);
     enumeration(out, "kind", c->kind, vb_kind_name(c->kind, false), vb_kind_name(c->kind, true));
     if (c->kind == VB_KIND_CORRECTION) {
@@ -62,7 +73,11 @@ static void credential(text_buffer *out, const vb_verification *v)
         text_printf(out, ",\"copy_number\":%u", c->copy_number);
     vb_describe_hex(c->record_id, c->record_id_length, hex, sizeof hex);
     text_time_iso(date, c->signed_at);
-    text_printf(out, ",\"record_id\":\"%s\",\"signed_at\":\"%s\"}", hex, date);
+    text_puts(out, ",\"record_id\":\"");
+    text_puts(out, hex);
+    text_puts(out, "\",\"signed_at\":\"");
+    text_puts(out, date);
+    text_puts(out, "\"}");
 }
 
 static void issuer(text_buffer *out, const vb_trust_entry *signer)
@@ -75,11 +90,15 @@ static void issuer(text_buffer *out, const vb_trust_entry *signer)
     text_json_string(out, signer->school_code[0] ? signer->school_code : NULL);
     text_puts(out, ",\"subject\":");
     text_json_string(out, signer->subject);
-    text_printf(out, ",\"kid\":\"%s\"", kid);
+    text_puts(out, ",\"kid\":\"");
+    text_puts(out, kid);
     text_time_iso(time_text, signer->not_before);
-    text_printf(out, ",\"certificate_not_before\":\"%s\"", time_text);
+    text_puts(out, "\",\"certificate_not_before\":\"");
+    text_puts(out, time_text);
     text_time_iso(time_text, signer->not_after);
-    text_printf(out, ",\"certificate_not_after\":\"%s\",\"removed_at\":", time_text);
+    text_puts(out, "\",\"certificate_not_after\":\"");
+    text_puts(out, time_text);
+    text_puts(out, "\",\"removed_at\":");
     if (signer->removed_at) {
         text_time_iso(time_text, signer->removed_at);
         text_printf(out, "\"%s\"}", time_text);
@@ -108,12 +127,18 @@ static void standing(text_buffer *out, const record_standing *st)
         text_puts(out, ",\"standing\":null");
         return;
     }
-    text_printf(out, ",\"standing\":{\"state\":\"%s\",\"status_list\":", standing_state_name(st->state));
+    text_puts(out, ",\"standing\":{\"state\":\"");
+    text_puts(out, standing_state_name(st->state));
+    text_puts(out, "\",\"status_list\":");
     if (st->list) {
         text_time_iso(date, st->list->issued_at);
         text_puts(out, "{\"origin\":");
         text_json_string(out, st->list->origin);
-        text_printf(out, ",\"sequence\":%llu,\"issued_at\":\"%s\"}", (unsigned long long)st->list->sequence, date);
+        text_puts(out, ",\"sequence\":");
+        text_put_unsigned(out, st->list->sequence);
+        text_puts(out, ",\"issued_at\":\"");
+        text_puts(out, date);
+        text_puts(out, "\"}");
     } else {
         text_puts(out, "null");
     }
@@ -152,8 +177,13 @@ void json_verdict(const check_result *check, text_buffer *out)
         reason = "the record is genuine, but its school's status list says a correction replaced it";
     else if (v->status == VB_OK)
         reason = "the record is genuine: signed by a school on the trust list";
-    text_printf(out, "{\"verdict\":\"%s\",\"code\":%d,\"status_name\":\"%s\",\"reason\":", verdict_name(check->verdict),
-                (int)v->status, vb_status_name(v->status));
+    text_puts(out, "{\"verdict\":\"");
+    text_puts(out, verdict_name(check->verdict));
+    text_puts(out, "\",\"code\":");
+    text_put_int(out, (int)v->status);
+    text_puts(out, ",\"status_name\":\"");
+    text_puts(out, vb_status_name(v->status));
+    text_puts(out, "\",\"reason\":");
     text_json_string(out, reason);
     text_puts(out, ",\"headline\":{\"vi\":");
     text_json_string(out, verdict_headline(check->verdict, v->status, false));
@@ -163,7 +193,11 @@ void json_verdict(const check_result *check, text_buffer *out)
     standing(out, &check->standing);
     if (v->decoded) {
         vb_describe_hex(v->kid, VB_KID_BYTES, kid, sizeof kid);
-        text_printf(out, ",\"kid\":\"%s\",\"record_bytes\":%zu,\"credential\":", kid, v->record_length);
+        text_puts(out, ",\"kid\":\"");
+        text_puts(out, kid);
+        text_puts(out, "\",\"record_bytes\":");
+        text_put_unsigned(out, v->record_length);
+        text_puts(out, ",\"credential\":");
         credential(out, v);
     } else {
         text_puts(out, ",\"kid\":null,\"credential\":null");
@@ -174,8 +208,11 @@ void json_verdict(const check_result *check, text_buffer *out)
     else
         text_puts(out, "null");
     text_time_iso(issued, check->trust->list.issued_at);
-    text_printf(out, ",\"trust_list\":{\"sequence\":%llu,\"issued_at\":\"%s\"}}\n",
-                (unsigned long long)check->trust->list.sequence, issued);
+    text_puts(out, ",\"trust_list\":{\"sequence\":");
+    text_put_unsigned(out, check->trust->list.sequence);
+    text_puts(out, ",\"issued_at\":\"");
+    text_puts(out, issued);
+    text_puts(out, "\"}}\n");
 }
 
 void json_error(unsigned http_status, const char *message, text_buffer *out)

@@ -237,6 +237,53 @@ static void test_dates(void **state)
     assert_string_equal(out, "2026-06-30");
     text_date_dmy_from_days(out, 20634);
     assert_string_equal(out, "30/06/2026");
+
+    /* Formatted by hand for years 0-9999, by printf beyond: both must read as printf would. */
+    for (int64_t days = -800000; days <= 3000000; days += 997) {
+        char expected[48];
+        int year, month, day;
+        vb_civil_from_days((int32_t)days, &year, &month, &day);
+        snprintf(expected, sizeof expected, "%04d-%02d-%02d", year, month, day);
+        text_date_iso_from_days(out, (int32_t)days);
+        assert_string_equal(out, expected);
+        snprintf(expected, sizeof expected, "%02d/%02d/%04d", day, month, year);
+        text_date_dmy_from_days(out, (int32_t)days);
+        assert_string_equal(out, expected);
+        int64_t seconds = days * 86400 + ((days * 7919) % 86400 + 86400) % 86400;
+        int64_t rest = seconds - days * 86400;
+        snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, (int)(rest / 3600),
+                 (int)(rest / 60 % 60), (int)(rest % 60));
+        text_time_iso(out, seconds);
+        assert_string_equal(out, expected);
+    }
+    text_time_iso(out, 253402300799); /* the last second of 9999 */
+    assert_string_equal(out, "9999-12-31T23:59:59Z");
+    text_time_iso(out, 253402300800);
+    assert_string_equal(out, "10000-01-01T00:00:00Z");
+}
+
+static void test_numbers_and_hex(void **state)
+{
+    (void)state;
+    text_buffer text;
+    text_init(&text, 8);
+    text_put_unsigned(&text, 0);
+    text_puts(&text, " ");
+    text_put_unsigned(&text, 18446744073709551615ULL);
+    text_puts(&text, " ");
+    text_put_int(&text, -9223372036854775807LL - 1);
+    text_puts(&text, " ");
+    text_put_int(&text, 42);
+    assert_false(text.failed);
+    assert_string_equal(text.data, "0 18446744073709551615 -9223372036854775808 42");
+    text_free(&text);
+
+    const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    char hex[9], small[4];
+    vb_describe_hex(bytes, sizeof bytes, hex, sizeof hex);
+    assert_string_equal(hex, "000fa5ff");
+    vb_describe_hex(bytes, sizeof bytes, small, sizeof small); /* room for one byte and the end */
+    assert_string_equal(small, "00");
 }
 
 int main(void)
@@ -248,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_json_requests),
         cmocka_unit_test(test_json_refusals),
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_numbers_and_hex),
         cmocka_unit_test(test_text_buffer),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_config_values),
