@@ -65,6 +65,8 @@ static void test_html_controls_and_bad_utf8(void **state)
     HTML("\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* > U+10FFFF */
     HTML("\xe1\xbb", "\xef\xbf\xbd\xef\xbf\xbd");       /* cut sequence at the end */
     HTML("\xe1<", "\xef\xbf\xbd&lt;");                 /* a lead byte must not swallow '<' */
+    HTML("Tuyết\xe1\xbb<ở", "Tuyết\xef\xbf\xbd\xef\xbf\xbd&lt;ở"); /* within a run of letters */
+    HTML("Ánh\xe2\x80\xa8" "b", "Ánh\xe2\x80\xa8" "b");  /* U+2028 is HTML's to keep */
 }
 
 static void test_json(void **state)
@@ -76,6 +78,8 @@ static void test_json(void **state)
     JSON("\x01\x1f\x7f", "\\u0001\\u001f\\u007f");
     JSON("</script><b>&", "\\u003c/script\\u003e\\u003cb\\u003e\\u0026");
     JSON("\xe2\x80\xa8\xe2\x80\xa9", "\\u2028\\u2029");
+    JSON("Tuyết\xe2\x80\xa8ở<", "Tuyết\\u2028ở\\u003c"); /* within a run of letters too */
+    JSON("Ánh\xe1<", "Ánh\\ufffd\\u003c");
     JSON("\xff" "a", "\\ufffda");
     check_json("a\0b", 3, "a\\u0000b");
 }
