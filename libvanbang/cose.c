@@ -329,7 +329,11 @@ struct vb_cose_key_table {
 static atomic_int key_tables_left = VB_COSE_KEY_TABLES_DEFAULT;
 static atomic_uint key_tables_made;
 
-void vb_cose_set_key_tables(unsigned count) { atomic_store(&key_tables_left, count > 100000 ? 100000 : (int)count); }
+void vb_cose_set_key_tables(unsigned count)
+{
+    int limit = count > 100000 ? 100000 : (int)count;
+    atomic_store(&key_tables_left, limit - (int)atomic_load(&key_tables_made)); /* tables made count */
+}
 unsigned vb_cose_key_tables_in_use(void) { return atomic_load(&key_tables_made); }
 
 bool vb_cose_verifier_has_table(const vb_cose_verifier *verifier)

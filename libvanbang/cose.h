@@ -63,7 +63,9 @@ typedef struct {
 #define VB_COSE_KEY_TABLE_AFTER 64   /* a table takes ~30 ms to make: as long as ~500 verifications save */
 #define VB_COSE_KEY_TABLES_DEFAULT 16 /* ~150 KB each */
 
-/* How many keys of the process may have a table at once (0: none). Call before verifying. */
+/* How many keys of the process may have a table at once (0: none). Call before verifying.
+ * A verifier builds its table inside vb_cose_sign1_verify_with, so (as for any verifier) free
+ * it only when no thread is verifying with it. */
 void vb_cose_set_key_tables(unsigned count);
 /* Tables made and not yet freed, for /metrics. */
 unsigned vb_cose_key_tables_in_use(void);

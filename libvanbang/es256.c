@@ -255,6 +255,13 @@ vb_es256_table *vb_es256_table_new(EVP_PKEY *key)
     int ok = table && context;
     if (ok) {
         table->curve = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+        /* The generic methods multiply by a scalar alone with a ladder that ignores any table:
+         * there a table would cost two ladders instead of one double multiplication. */
+        const EC_METHOD *method = table->curve ? EC_GROUP_method_of(table->curve) : NULL;
+        if (method == EC_GFp_mont_method() || method == EC_GFp_simple_method()) {
+            EC_GROUP_free(table->curve);
+            table->curve = NULL;
+        }
         table->key_curve = table->curve ? EC_GROUP_dup(table->curve) : NULL;
         public_point = table->curve ? EC_POINT_new(table->curve) : NULL;
         ok = table->key_curve && public_point &&

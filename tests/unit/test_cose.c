@@ -21,6 +21,7 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -694,6 +695,64 @@ static void test_verifier_key_table(void **state)
     EVP_PKEY_free(other_key);
 }
 
+/* Several threads cross the threshold on one verifier at once: one table is made, and every
+ * answer is right before, during and after. */
+enum { RACE_THREADS = 4, RACE_MESSAGES = 24 };
+
+typedef struct {
+    const vb_cose_verifier *verifier;
+    uint8_t messages[RACE_MESSAGES][128];
+    size_t lengths[RACE_MESSAGES];
+    int wrong;
+} race_work;
+
+static void *race_verify(void *argument)
+{
+    race_work *work = argument;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < RACE_MESSAGES; i++) {
+            vb_cose_sign1 message;
+            bool altered = i % 3 == 2;
+            if (vb_cose_sign1_decode(work->messages[i], work->lengths[i], &message, NULL) != VB_OK)
+                work->wrong++;
+            else if (vb_cose_sign1_verify_with(&message, work->verifier, NULL) !=
+                     (altered ? VB_ERR_BAD_SIGNATURE : VB_OK))
+                work->wrong++;
+        }
+    return NULL;
+}
+
+static void test_verifier_key_table_race(void **state)
+{
+    (void)state;
+    static race_work work[RACE_THREADS];
+    pthread_t threads[RACE_THREADS];
+    vb_cose_verifier verifier;
+    vb_cose_set_key_tables(VB_COSE_KEY_TABLES_DEFAULT);
+    assert_int_equal(vb_cose_verifier_init(&verifier, test_ec_key, NULL), VB_OK);
+    for (int t = 0; t < RACE_THREADS; t++) {
+        work[t].verifier = &verifier;
+        work[t].wrong = 0;
+        for (int i = 0; i < RACE_MESSAGES; i++) {
+            uint8_t payload[3] = {0x19, (uint8_t)t, (uint8_t)i};
+            test_sign(test_ec_key, payload, sizeof payload, work[t].messages[i], sizeof work[t].messages[i],
+                      &work[t].lengths[i]);
+            if (i % 3 == 2)
+                work[t].messages[i][work[t].lengths[i] - 1] ^= 0x40;
+        }
+    }
+    for (int t = 0; t < RACE_THREADS; t++)
+        assert_int_equal(pthread_create(&threads[t], NULL, race_verify, &work[t]), 0);
+    for (int t = 0; t < RACE_THREADS; t++)
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+    for (int t = 0; t < RACE_THREADS; t++)
+        assert_int_equal(work[t].wrong, 0);
+    assert_true(vb_cose_verifier_has_table(&verifier)); /* 192 verifications, past 64 */
+    assert_int_equal(vb_cose_key_tables_in_use(), 1);
+    vb_cose_verifier_free(&verifier);
+    assert_int_equal(vb_cose_key_tables_in_use(), 0);
+}
+
 /* ---------------------------------------------------------------- decode errors */
 
 #define KID_HEX "48 01 02 03 04 05 06 07 08"
@@ -868,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_rfc9052_c21_example),
         cmocka_unit_test(test_es256_every_bit_flip_is_refused),
         cmocka_unit_test(test_verifier_key_table),
+        cmocka_unit_test(test_verifier_key_table_race),
         cmocka_unit_test(test_ps256_every_bit_flip_is_refused),
         cmocka_unit_test(test_specific_tampering),
         cmocka_unit_test(test_algorithm_key_mismatch),
