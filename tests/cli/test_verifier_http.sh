@@ -534,6 +534,9 @@ printf 'frobnicate = 1\n' >bad.conf
 code=0; "$verifier" serve --config bad.conf >out 2>err || code=$?
 [ "$code" -eq 2 ] && pass "an unknown config key: exit 2" || fail "unknown config key: exit $code"
 contains err "bad.conf:1: unknown setting 'frobnicate'" "the config error names file, line and key"
+code=0; "$verifier" serve --anchor authority.crt --trust trust.cbor --key-tables 5000 >out 2>err || code=$?
+[ "$code" -eq 2 ] && pass "--key-tables 5000: exit 2" || fail "--key-tables 5000: exit $code"
+contains err "--key-tables: '5000' is not a count 0-4096" "the error names the option, the value and the range"
 
 echo
 echo "$checks checks, $failures failed"
