@@ -87,6 +87,48 @@ void vb_date_format_dmy(int32_t days, char *out, size_t out_size)
     *p = '\0';
 }
 
+/* "yyyy-mm-dd" by hand for years 0-9999 into out (at least 11 bytes); returns the end, or NULL
+ * after writing another year, or a short buffer, by printf. */
+static char *put_date_iso(int32_t days, char *out, size_t out_size)
+{
+    int y, m, d;
+    vb_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999 || out_size < 11) {
+        snprintf(out, out_size, "%04d-%02d-%02d", y, m, d);
+        return NULL;
+    }
+    char *p = put_digits(out, (unsigned)y, 4);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)m, 2);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)d, 2);
+    *p = '\0';
+    return p;
+}
+
+void vb_date_format_iso(int32_t days, char *out, size_t out_size) { put_date_iso(days, out, out_size); }
+
+void vb_time_format_iso(int32_t days, int32_t second_of_day, char *out, size_t out_size)
+{
+    unsigned hours = (unsigned)second_of_day / 3600, minutes = (unsigned)second_of_day / 60 % 60,
+             seconds = (unsigned)second_of_day % 60;
+    char *p = put_date_iso(days, out, out_size);
+    if (!p || out_size < 21) {
+        int y, m, d;
+        vb_civil_from_days(days, &y, &m, &d);
+        snprintf(out, out_size, "%04d-%02d-%02dT%02u:%02u:%02uZ", y, m, d, hours, minutes, seconds);
+        return;
+    }
+    *p++ = 'T';
+    p = put_digits(p, hours, 2);
+    *p++ = ':';
+    p = put_digits(p, minutes, 2);
+    *p++ = ':';
+    p = put_digits(p, seconds, 2);
+    *p++ = 'Z';
+    *p = '\0';
+}
+
 /* ---------------------------------------------------------------- names */
 
 static const char *const type_names[][2] = {

@@ -68,6 +68,10 @@ void vb_civil_from_days(int32_t days, int *year, int *month, int *day);
 bool vb_date_parse_dmy(const char *text, int32_t *days);
 /* Formats as "dd/mm/yyyy" into out (at least 11 bytes). */
 void vb_date_format_dmy(int32_t days, char *out, size_t out_size);
+/* Formats as "yyyy-mm-dd" (at least 11 bytes), and with "Thh:mm:ssZ" for a second of that day
+ * in 0-86399 (at least 21 bytes). Written by hand for years 0-9999, by printf beyond. */
+void vb_date_format_iso(int32_t days, char *out, size_t out_size);
+void vb_time_format_iso(int32_t days, int32_t second_of_day, char *out, size_t out_size);
 
 /* Printed names of the enumerations; `english` selects the English wording. NULL if out of range. */
 const char *vb_credential_type_name(int type, bool english);

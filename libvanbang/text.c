@@ -115,36 +115,7 @@ void text_json_string(text_buffer *text, const char *string)
 
 void text_date_dmy_from_days(char out[16], int32_t days) { vb_date_format_dmy(days, out, 16); }
 
-/* Writes value (< 10^width) as exactly width digits; returns the end. */
-static char *put_digits(char *p, unsigned value, int width)
-{
-    for (int i = width - 1; i >= 0; i--) {
-        p[i] = (char)('0' + value % 10);
-        value /= 10;
-    }
-    return p + width;
-}
-
-/* "yyyy-mm-dd" by hand for years 0-9999 (printf was most of a verifier answer's formatting);
- * returns the end, or NULL after writing an odd year by printf. */
-static char *put_iso_date(char out[16], int32_t days)
-{
-    int year, month, day;
-    vb_civil_from_days(days, &year, &month, &day);
-    if (year < 0 || year > 9999) {
-        snprintf(out, 16, "%04d-%02d-%02d", year, month, day);
-        return NULL;
-    }
-    char *p = put_digits(out, (unsigned)year, 4);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)month, 2);
-    *p++ = '-';
-    p = put_digits(p, (unsigned)day, 2);
-    *p = '\0';
-    return p;
-}
-
-void text_date_iso_from_days(char out[16], int32_t days) { put_iso_date(out, days); }
+void text_date_iso_from_days(char out[16], int32_t days) { vb_date_format_iso(days, out, 16); }
 
 /* Floor division, so dates before 1970 land on the right day. */
 static int32_t days_of(int64_t seconds)
@@ -163,22 +134,7 @@ void text_time_iso(char out[32], int64_t seconds)
     int64_t rest = seconds - (int64_t)days * 86400;
     if (rest < 0 || rest >= 86400) /* days_of clamped: a time beyond any calendar date */
         rest = 0;
-    char *p = put_iso_date(out, days);
-    if (!p) {
-        int year, month, day;
-        vb_civil_from_days(days, &year, &month, &day);
-        snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, (int)(rest / 3600),
-                 (int)(rest / 60 % 60), (int)(rest % 60));
-        return;
-    }
-    *p++ = 'T';
-    p = put_digits(p, (unsigned)(rest / 3600), 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)(rest / 60 % 60), 2);
-    *p++ = ':';
-    p = put_digits(p, (unsigned)(rest % 60), 2);
-    *p++ = 'Z';
-    *p = '\0';
+    vb_time_format_iso(days, (int32_t)rest, out, 32);
 }
 
 void text_put_unsigned(text_buffer *text, unsigned long long value)
