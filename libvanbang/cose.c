@@ -8,6 +8,7 @@
 #include "cose.h"
 #include "cbor.h"
 #include "es256.h"
+#include "es256sign.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -238,6 +239,7 @@ vb_status vb_cose_signer_init(vb_cose_signer *signer, EVP_PKEY *key, const uint8
 
 void vb_cose_signer_free(vb_cose_signer *signer)
 {
+    vb_es256_signer_free(signer->batch);
     EVP_PKEY_CTX_free(signer->context);
     EVP_PKEY_free(signer->key);
     memset(signer, 0, sizeof *signer);
@@ -290,8 +292,15 @@ vb_status vb_cose_sign1_sign(vb_cose_signer *signer, const uint8_t *payload, siz
     if (signer->alg == VB_COSE_ALG_ES256) {
         uint8_t der[80];
         size_t der_length = sizeof der;
-        if (EVP_PKEY_sign(signer->context, der, &der_length, digest, sizeof digest) <= 0 ||
-            !ecdsa_der_to_raw(der, der_length, raw)) {
+        if (!signer->batch && signer->signatures == VB_COSE_SIGN_BATCH_AFTER)
+            signer->batch = vb_es256_signer_new(signer->key); /* NULL: EVP from here on */
+        bool done = signer->batch && vb_es256_sign(signer->batch, digest, raw) == 1;
+        if (!done) {
+            signer->signatures++;
+            done = EVP_PKEY_sign(signer->context, der, &der_length, digest, sizeof digest) > 0 &&
+                   ecdsa_der_to_raw(der, der_length, raw);
+        }
+        if (!done) {
             ERR_clear_error();
             return vb_fail(err, VB_ERR_CRYPTO, "ECDSA signing failed");
         }

@@ -26,10 +26,18 @@ typedef struct {
 /* Strictly decodes a tagged COSE_Sign1 occupying all of [data, data+length). */
 vb_status vb_cose_sign1_decode(const uint8_t *data, size_t length, vb_cose_sign1 *out, vb_error *err);
 
+typedef struct vb_es256_signer vb_es256_signer;
+
+/* ES256 signatures made through EVP before a signer prepares its nonces in batches
+ * (es256sign.h): a command that signs a few records keeps to OpenSSL's own code. */
+#define VB_COSE_SIGN_BATCH_AFTER 64
+
 /* A signing key made ready once and reused for many messages (one per thread). */
 typedef struct {
     EVP_PKEY *key;            /* borrowed reference, taken with EVP_PKEY_up_ref */
     EVP_PKEY_CTX *context;
+    vb_es256_signer *batch;   /* ES256 after VB_COSE_SIGN_BATCH_AFTER signatures; NULL before */
+    unsigned long signatures; /* made through EVP */
     int alg;
     uint8_t kid[VB_KID_BYTES];
     uint8_t protected_header[16];

@@ -14,6 +14,7 @@
  */
 #define OPENSSL_API_COMPAT 10101 /* EC_GROUP_precompute_mult and friends, deprecated in 3.0 */
 #include "es256.h"
+#include "p256.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -24,13 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef unsigned __int128 u128;
+typedef vb_p256_u128 u128;
 
-/* n, the order of P-256, as little-endian 64-bit limbs. */
-static const uint64_t order[4] = {0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff,
-                                  0xffffffff00000000};
-/* -n⁻¹ mod 2⁶⁴, for the Montgomery reduction. */
-static const uint64_t order_n0 = 0xccd1c8aaee00bc4f;
+static const uint64_t *const order = vb_p256_order;
+static const uint64_t order_n0 = vb_p256_order_n0;
 /* p - n, where p is the field's prime: an x-coordinate in [n, p) reads as r = x - n, which is
  * possible only for r below this. */
 static const uint64_t field_minus_order[4] = {0x0c46353d039cdaae, 0x4319055358e8617b, 0, 0};
@@ -40,23 +38,6 @@ struct vb_es256_table {
 };
 
 /* ---------------------------------------------------------------- arithmetic mod n */
-
-static void limbs_from_bytes(uint64_t out[4], const uint8_t in[32])
-{
-    for (int limb = 0; limb < 4; limb++) {
-        uint64_t v = 0;
-        for (int i = 0; i < 8; i++)
-            v = (v << 8) | in[(3 - limb) * 8 + i];
-        out[limb] = v;
-    }
-}
-
-static void limbs_to_bytes(uint8_t out[32], const uint64_t in[4])
-{
-    for (int limb = 0; limb < 4; limb++)
-        for (int i = 0; i < 8; i++)
-            out[(3 - limb) * 8 + i] = (uint8_t)(in[limb] >> (56 - 8 * i));
-}
 
 static int limbs_compare(const uint64_t a[4], const uint64_t b[4])
 {
@@ -226,11 +207,11 @@ void vb_es256_invert_mod_order(const uint8_t s_bytes[32], uint8_t inverse_bytes[
 {
     static const uint64_t one[4] = {1, 0, 0, 0};
     uint64_t s[4], inverse[4];
-    limbs_from_bytes(s, s_bytes);
+    vb_p256_from_bytes(s, s_bytes);
     reduce_once(s);
     inverse_montgomery(inverse, s);
     montgomery_multiply(inverse, inverse, one); /* leave the Montgomery form */
-    limbs_to_bytes(inverse_bytes, inverse);
+    vb_p256_to_bytes(inverse_bytes, inverse);
 }
 
 /* ---------------------------------------------------------------- the key's table */
@@ -339,7 +320,7 @@ static int has_x_coordinate(const EC_GROUP *curve, const EC_POINT *point, const 
             uint8_t x_bytes[32];
             uint64_t affine_x[4];
             if (EC_POINT_get_affine_coordinates(curve, point, x, NULL, context) && BN_bn2binpad(x, x_bytes, 32) == 32) {
-                limbs_from_bytes(affine_x, x_bytes);
+                vb_p256_from_bytes(affine_x, x_bytes);
                 reduce_once(affine_x); /* x < p < 2n */
                 verdict = limbs_compare(affine_x, r) == 0;
             }
@@ -353,11 +334,11 @@ int vb_es256_verify(const vb_es256_table *table, const uint8_t digest[32], const
 {
     uint64_t r[4], s[4], e[4], w[4], u1[4], u2[4];
 
-    limbs_from_bytes(r, signature);
-    limbs_from_bytes(s, signature + 32);
+    vb_p256_from_bytes(r, signature);
+    vb_p256_from_bytes(s, signature + 32);
     if (limbs_are_zero(r) || limbs_are_zero(s) || limbs_compare(r, order) >= 0 || limbs_compare(s, order) >= 0)
         return 0;
-    limbs_from_bytes(e, digest); /* the digest is exactly the 256 bits of the order's size */
+    vb_p256_from_bytes(e, digest); /* the digest is exactly the 256 bits of the order's size */
     reduce_once(e);
 
     inverse_montgomery(w, s);      /* w = s⁻¹·R, so that the products below leave R out */
@@ -365,8 +346,8 @@ int vb_es256_verify(const vb_es256_table *table, const uint8_t digest[32], const
     montgomery_multiply(u2, r, w); /* r·s⁻¹ */
 
     uint8_t u1_bytes[32], u2_bytes[32];
-    limbs_to_bytes(u1_bytes, u1);
-    limbs_to_bytes(u2_bytes, u2);
+    vb_p256_to_bytes(u1_bytes, u1);
+    vb_p256_to_bytes(u2_bytes, u2);
 
     BN_CTX *context = thread_context();
     if (!context)

@@ -299,6 +299,22 @@ cp backup.db unsummed.db
 run 1 "a backup without its checksum is refused" "$issue" restore --from unsummed.db --register other.db
 [ -e other.db ] && fail "a refused restore left other.db" || pass "a refused restore writes nothing"
 
+# ---------------------------------------------------------------- a long batch
+# Past its first 64 signatures, each signing thread prepares its nonces 64 at a time
+# (libvanbang/es256sign.c): every record of a long batch verifies, and no two share a nonce
+# (the r half of the signature, the last 64 bytes of the record).
+run 0 "sample-roster 600" "$issue" sample-roster --rows 600 --seed 12 --out roster-long.csv
+run 0 "init a register for the long batch" "$issue" init --register long.db --cert school/school.crt \
+    --base-url "$base_url" --place "Hà Nội"
+run 0 "issue 600 graduates" "$issue" issue --register long.db --roster roster-long.csv $school \
+    --issue-date 30/06/2026 --out long --qr none
+tail -n +2 long/manifest.csv | awk -F, '{print $NF}' >long-links
+"$verifier" check --anchor ca/authority.crt --trust trust.cbor --quiet <long-links >long-verified 2>&1
+same "$? $(grep -c '^ok ' long-verified)" "0 600" "all 600 records of the long batch verify"
+same "$(sqlite3 -batch -noheader long.db \
+    'SELECT count(DISTINCT substr(hex(record), length(hex(record)) - 127, 64)) FROM credentials')" 600 \
+    "600 different nonces (r) in 600 signatures"
+
 # ---------------------------------------------------------------- personal data
 for file in all-output public.csv k2026/manifest.csv k2026b/manifest.csv; do
     if grep -qF -f pins "$file"; then fail "an identification number appears in $file"; else pass "no identification number in $file"; fi
