@@ -49,58 +49,22 @@ static int limbs_compare(const uint64_t a[4], const uint64_t b[4])
 
 static int limbs_are_zero(const uint64_t a[4]) { return (a[0] | a[1] | a[2] | a[3]) == 0; }
 
+static void subtract(uint64_t a[4], const uint64_t b[4]) /* a ≥ b, or the borrow is meant to wrap */
+{
+    (void)vb_p256_subtract(a, a, b);
+}
+
 /* r = a - n when a ≥ n. Enough to reduce any 256-bit value, since 2n > 2²⁵⁶. */
 static void reduce_once(uint64_t a[4])
 {
-    if (limbs_compare(a, order) < 0)
-        return;
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 x = (u128)a[i] - order[i] - borrow;
-        a[i] = (uint64_t)x;
-        borrow = (uint64_t)(x >> 64) & 1;
-    }
+    if (limbs_compare(a, order) >= 0)
+        subtract(a, order);
 }
 
-/* r = a·b·R⁻¹ mod n for a, b < n (CIOS Montgomery multiplication). r may alias a or b. */
+/* r = a·b·R⁻¹ mod n for a, b < n. r may alias a or b. */
 static void montgomery_multiply(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
 {
-    uint64_t t[6] = {0};
-    /* Unrolled: GCC's -O2 leaves these loops rolled, at twice the time. */
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        u128 carry = 0;
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            carry += (u128)a[j] * b[i] + t[j];
-            t[j] = (uint64_t)carry;
-            carry >>= 64;
-        }
-        carry += t[4];
-        t[4] = (uint64_t)carry;
-        t[5] = (uint64_t)(carry >> 64);
-
-        uint64_t m = t[0] * order_n0;
-        carry = ((u128)m * order[0] + t[0]) >> 64;
-#pragma GCC unroll 3
-        for (int j = 1; j < 4; j++) {
-            carry += (u128)m * order[j] + t[j];
-            t[j - 1] = (uint64_t)carry;
-            carry >>= 64;
-        }
-        carry += t[4];
-        t[3] = (uint64_t)carry;
-        t[4] = t[5] + (uint64_t)(carry >> 64);
-    }
-    /* t < 2n: one subtraction brings it below n. */
-    uint64_t difference[4], borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 x = (u128)t[i] - order[i] - borrow;
-        difference[i] = (uint64_t)x;
-        borrow = (uint64_t)(x >> 64) & 1;
-    }
-    const uint64_t *result = (t[4] || !borrow) ? difference : t;
-    memcpy(r, result, 4 * sizeof *r);
+    vb_p256_multiply(r, a, b, order, order_n0);
 }
 
 static void shift_right(uint64_t a[4], unsigned k) /* 1 ≤ k ≤ 63 */
@@ -118,16 +82,6 @@ static void shift_left_5(uint64_t a[5], unsigned k) /* 1 ≤ k ≤ 63 */
     a[2] = (a[2] << k) | (a[1] >> (64 - k));
     a[1] = (a[1] << k) | (a[0] >> (64 - k));
     a[0] <<= k;
-}
-
-static void subtract(uint64_t a[4], const uint64_t b[4]) /* a ≥ b, or the borrow is meant to wrap */
-{
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 d = (u128)a[i] - b[i] - borrow;
-        a[i] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
 }
 
 static void add_5(uint64_t a[5], const uint64_t b[5])

@@ -59,66 +59,10 @@ struct vb_es256_signer {
 
 /* ---------------------------------------------------------------- constant-time arithmetic */
 
-/* Hides a mask's value from the optimiser, which could otherwise turn a select into a branch. */
-static inline uint64_t opaque(uint64_t value)
-{
-    __asm__("" : "+r"(value));
-    return value;
-}
-
-/* r = a when choose_a is 1, b when it is 0. */
-static void select_limbs(uint64_t r[4], uint64_t choose_a, const uint64_t a[4], const uint64_t b[4])
-{
-    uint64_t mask = opaque(0 - choose_a);
-    for (int i = 0; i < 4; i++)
-        r[i] = (a[i] & mask) | (b[i] & ~mask);
-}
-
-/* r = a - b mod 2²⁵⁶; returns the borrow (1 when a < b). */
-static uint64_t subtract_limbs(uint64_t r[4], const uint64_t a[4], const uint64_t b[4])
-{
-    uint64_t borrow = 0;
-    for (int i = 0; i < 4; i++) {
-        u128 d = (u128)a[i] - b[i] - borrow;
-        r[i] = (uint64_t)d;
-        borrow = (uint64_t)(d >> 64) & 1;
-    }
-    return borrow;
-}
-
 /* r = a·b·R⁻¹ mod m, for a, b < m. r may alias a or b. */
 static void multiply(uint64_t r[4], const uint64_t a[4], const uint64_t b[4], const modulus *m)
 {
-    uint64_t t[6] = {0};
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) {
-        u128 carry = 0;
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            carry += (u128)a[j] * b[i] + t[j];
-            t[j] = (uint64_t)carry;
-            carry >>= 64;
-        }
-        carry += t[4];
-        t[4] = (uint64_t)carry;
-        t[5] = (uint64_t)(carry >> 64);
-
-        uint64_t factor = t[0] * m->n0;
-        carry = ((u128)factor * m->value[0] + t[0]) >> 64;
-#pragma GCC unroll 3
-        for (int j = 1; j < 4; j++) {
-            carry += (u128)factor * m->value[j] + t[j];
-            t[j - 1] = (uint64_t)carry;
-            carry >>= 64;
-        }
-        carry += t[4];
-        t[3] = (uint64_t)carry;
-        t[4] = t[5] + (uint64_t)(carry >> 64);
-    }
-    /* t < 2m, t[4] is 0 or 1: subtract m when t ≥ m. */
-    uint64_t difference[4];
-    uint64_t borrow = subtract_limbs(difference, t, m->value);
-    select_limbs(r, (t[4] | (borrow ^ 1)) & 1, difference, t);
+    vb_p256_multiply(r, a, b, m->value, m->n0);
 }
 
 /* r = a + b mod m, for a, b < m. */
@@ -131,16 +75,16 @@ static void add_modular(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
         sum[i] = (uint64_t)carry;
         carry >>= 64;
     }
-    uint64_t borrow = subtract_limbs(difference, sum, m->value);
-    select_limbs(r, ((uint64_t)carry | (borrow ^ 1)) & 1, difference, sum);
+    uint64_t borrow = vb_p256_subtract(difference, sum, m->value);
+    vb_p256_select(r, ((uint64_t)carry | (borrow ^ 1)) & 1, difference, sum);
 }
 
 /* r = a mod n for a < 2n (any 256-bit value, and any x-coordinate, since p < 2n). */
 static void reduce_by_order(uint64_t r[4], const uint64_t a[4])
 {
     uint64_t difference[4];
-    uint64_t borrow = subtract_limbs(difference, a, group_order.value);
-    select_limbs(r, borrow ^ 1, difference, a);
+    uint64_t borrow = vb_p256_subtract(difference, a, group_order.value);
+    vb_p256_select(r, borrow ^ 1, difference, a);
 }
 
 static uint64_t is_zero(const uint64_t a[4]) /* 1 or 0 */
@@ -236,7 +180,7 @@ static bool draw_nonce(uint64_t k[4], uint8_t bytes[32])
             return false;
         vb_p256_from_bytes(k, bytes);
         uint64_t difference[4];
-        uint64_t below_order = subtract_limbs(difference, k, group_order.value);
+        uint64_t below_order = vb_p256_subtract(difference, k, group_order.value);
         explicit_bzero(difference, sizeof difference);
         if (below_order & (is_zero(k) ^ 1))
             return true;
@@ -351,7 +295,7 @@ vb_es256_signer *vb_es256_signer_new(EVP_PKEY *key)
     if (ok) {
         uint64_t difference[4];
         vb_p256_from_bytes(signer->key, bytes);
-        ok = subtract_limbs(difference, signer->key, group_order.value) && !is_zero(signer->key);
+        ok = vb_p256_subtract(difference, signer->key, group_order.value) && !is_zero(signer->key);
         multiply(signer->key, signer->key, group_order.r_squared, &group_order);
         explicit_bzero(difference, sizeof difference);
     }

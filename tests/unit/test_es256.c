@@ -13,6 +13,7 @@
 
 #include "es256.h"
 #include "testutil.h"
+#include "testecdsa.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -55,28 +56,11 @@ static void sign_raw(EVP_PKEY *key, const uint8_t digest[32], uint8_t raw[64])
     ECDSA_SIG_free(sig);
 }
 
-/* EVP's verdict on a raw r‖s: 1 valid, 0 anything else (OpenSSL answers -1 for some bad values). */
-static int evp_verdict(EVP_PKEY *key, const uint8_t digest[32], const uint8_t raw[64])
-{
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, 32, NULL), *s = BN_bin2bn(raw + 32, 32, NULL);
-    assert_int_equal(ECDSA_SIG_set0(sig, r, s), 1);
-    unsigned char *der = NULL;
-    int der_length = i2d_ECDSA_SIG(sig, &der);
-    assert_true(der_length > 0);
-    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new(key, NULL);
-    assert_int_equal(EVP_PKEY_verify_init(context), 1);
-    int verdict = EVP_PKEY_verify(context, der, (size_t)der_length, digest, 32) == 1;
-    EVP_PKEY_CTX_free(context);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    return verdict;
-}
 
 static void expect_same_verdict(const vb_es256_table *table, EVP_PKEY *key, const uint8_t digest[32],
                                 const uint8_t raw[64], int expected)
 {
-    assert_int_equal(evp_verdict(key, digest, raw), expected);
+    assert_int_equal(test_evp_verdict(key, digest, raw), expected);
     assert_int_equal(vb_es256_verify(table, digest, raw), expected);
 }
 
@@ -163,7 +147,7 @@ static void test_agrees_with_openssl(void **state)
         expect_same_verdict(table, key_a, altered_digest, raw, 0);
         memcpy(altered, raw, 64);
         altered[test_random_next(&random) % 64] ^= (uint8_t)(1u << (test_random_next(&random) % 8));
-        assert_int_equal(vb_es256_verify(table, digest, altered), evp_verdict(key_a, digest, altered));
+        assert_int_equal(vb_es256_verify(table, digest, altered), test_evp_verdict(key_a, digest, altered));
         assert_int_equal(vb_es256_verify(table, digest, altered), 0);
 
         /* ECDSA accepts n - s as well as s: so must we, since OpenSSL does. */

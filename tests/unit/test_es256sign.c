@@ -14,6 +14,7 @@
 #include "cose.h"
 #include "es256sign.h"
 #include "testutil.h"
+#include "testecdsa.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -27,23 +28,6 @@ static const char order_hex[] = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E8
 
 static EVP_PKEY *key;
 
-/* EVP's verdict on a raw r‖s: 1 valid, 0 anything else. */
-static int evp_verdict(EVP_PKEY *public_key, const uint8_t digest[32], const uint8_t raw[64])
-{
-    ECDSA_SIG *sig = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(raw, 32, NULL), *s = BN_bin2bn(raw + 32, 32, NULL);
-    assert_int_equal(ECDSA_SIG_set0(sig, r, s), 1);
-    unsigned char *der = NULL;
-    int der_length = i2d_ECDSA_SIG(sig, &der);
-    assert_true(der_length > 0);
-    EVP_PKEY_CTX *context = EVP_PKEY_CTX_new(public_key, NULL);
-    assert_int_equal(EVP_PKEY_verify_init(context), 1);
-    int verdict = EVP_PKEY_verify(context, der, (size_t)der_length, digest, 32) == 1;
-    EVP_PKEY_CTX_free(context);
-    OPENSSL_free(der);
-    ECDSA_SIG_free(sig);
-    return verdict;
-}
 
 /* ---------------------------------------------------------------- arithmetic */
 
@@ -141,9 +125,9 @@ static void test_signatures_verify(void **state)
         else
             test_random_fill(&random, digest, sizeof digest);
         assert_int_equal(vb_es256_sign(signer, digest, signature), 1);
-        assert_int_equal(evp_verdict(key, digest, signature), 1);
+        assert_int_equal(test_evp_verdict(key, digest, signature), 1);
         digest[i % 32] ^= 1; /* the same signature over another digest */
-        assert_int_equal(evp_verdict(key, digest, signature), 0);
+        assert_int_equal(test_evp_verdict(key, digest, signature), 0);
     }
     vb_es256_signer_free(signer);
 }
@@ -163,7 +147,7 @@ static void test_nonces_never_repeat(void **state)
         memcpy(r[i], signature, 32);
         memcpy(s[i], signature + 32, 32);
     }
-    assert_int_equal(evp_verdict(key, digest, signature), 1);
+    assert_int_equal(test_evp_verdict(key, digest, signature), 1);
     qsort(r, COUNT, 32, compare_signature_halves);
     qsort(s, COUNT, 32, compare_signature_halves);
     for (int i = 1; i < COUNT; i++) {
@@ -201,7 +185,7 @@ static void test_fork_takes_fresh_nonces(void **state)
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_int_equal(evp_verdict(key, digest, child_signature), 1);
+    assert_int_equal(test_evp_verdict(key, digest, child_signature), 1);
 
     for (int i = 0; i < VB_ES256_SIGNER_BATCH; i++) { /* the rest of the batch, and one more */
         assert_int_equal(vb_es256_sign(signer, digest, signature), 1);
