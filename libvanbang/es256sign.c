@@ -171,19 +171,21 @@ static void forget_nonces(vb_es256_signer *signer)
     signer->next = signer->count = 0;
 }
 
-/* Draws a nonce 0 < k < n, as limbs and as bytes. Only whether a draw is refused (k ≥ n or 0,
- * about 2⁻³² of draws) can show. */
-static bool draw_nonce(uint64_t k[4], uint8_t bytes[32])
+/* Takes a nonce 0 < k < n from the next 32 bytes of random (one call to the generator serves
+ * a whole batch: a call costs about a microsecond), drawing afresh when those bytes are out of
+ * range. Only whether a draw is refused (k ≥ n or 0, about 2⁻³² of draws) can show. */
+static bool take_nonce(const uint8_t random[32], uint64_t k[4], uint8_t bytes[32])
 {
+    memcpy(bytes, random, 32);
     for (;;) {
-        if (RAND_priv_bytes(bytes, 32) <= 0)
-            return false;
         vb_p256_from_bytes(k, bytes);
         uint64_t difference[4];
         uint64_t below_order = vb_p256_subtract(difference, k, group_order.value);
         explicit_bzero(difference, sizeof difference);
         if (below_order & (is_zero(k) ^ 1))
             return true;
+        if (RAND_priv_bytes(bytes, 32) <= 0)
+            return false;
     }
 }
 
@@ -192,16 +194,16 @@ static bool prepare_nonces(vb_es256_signer *signer)
 {
     enum { B = VB_ES256_SIGNER_BATCH };
     uint64_t k[B][4], z[B][4], x[B][4], prefix[B][4], square[4];
-    uint8_t bytes[32];
-    bool ok = true;
+    uint8_t random[B][32], bytes[32];
 
     forget_nonces(signer);
+    bool ok = RAND_priv_bytes(&random[0][0], sizeof random) > 0;
     BN_CTX_start(signer->context);
     BIGNUM *k_number = BN_CTX_get(signer->context), *px = BN_CTX_get(signer->context);
     BIGNUM *py = BN_CTX_get(signer->context), *pz = BN_CTX_get(signer->context);
-    ok = pz != NULL;
+    ok = ok && pz != NULL;
     for (size_t i = 0; ok && i < B; i++) {
-        ok = draw_nonce(k[i], bytes) && BN_bin2bn(bytes, 32, k_number);
+        ok = take_nonce(random[i], k[i], bytes) && BN_bin2bn(bytes, 32, k_number);
         if (ok) {
             BN_set_flags(k_number, BN_FLG_CONSTTIME);
             ok = EC_POINT_mul(signer->curve, signer->point, k_number, NULL, NULL, signer->context) &&
@@ -237,6 +239,7 @@ static bool prepare_nonces(vb_es256_signer *signer)
     BN_clear(py);
     BN_clear(pz);
     BN_CTX_end(signer->context);
+    explicit_bzero(random, sizeof random);
     explicit_bzero(k, sizeof k);
     explicit_bzero(z, sizeof z);
     explicit_bzero(x, sizeof x);
