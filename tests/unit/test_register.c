@@ -463,6 +463,20 @@ static void test_append_only(void **state)
                       " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
                       " WHERE record_id = 1",
                       "next register number");
+    /* Originals of two years in one transaction are checked year by year: the next number of
+     * 2027 (1) does not excuse one out of turn in 2026. */
+    refused_at_commit(f->reg,
+                      "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type, 2027, 1,"
+                      " 'S27', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                      " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                      " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                      " WHERE record_id = 1;"
+                      "INSERT INTO credentials SELECT 4, kind, 4, NULL, NULL, NULL, batch_id, type, register_year, 9,"
+                      " 'S9', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                      " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                      " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                      " WHERE record_id = 1",
+                      "next register number");
     /* a number taken twice within the transaction: the unique index, at once */
     refused(f->reg,
             "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, batch_id, type, register_year, 2, 'S9',"
