@@ -136,13 +136,27 @@ vb_status vb_link_canonical_base(const char *base_url, char *out, size_t out_siz
     return VB_OK;
 }
 
+/* "00" to "99": two digits per division. A record is ~30 groups of 17 digits, and a 64-bit
+ * division per digit was most of the cost of encoding a link. */
+static const char link_digit_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 /* Writes value as exactly digit_count decimal digits, zero-padded on the left. */
 static void link_write_group(uint64_t value, char *digits, size_t digit_count)
 {
-    for (size_t i = digit_count; i > 0; i--) {
-        digits[i - 1] = (char)('0' + value % 10);
-        value /= 10;
+    size_t i = digit_count;
+    while (i >= 2) {
+        unsigned pair = (unsigned)(value % 100);
+        value /= 100;
+        i -= 2;
+        memcpy(digits + i, link_digit_pairs + 2 * pair, 2);
     }
+    if (i)
+        digits[0] = (char)('0' + value % 10);
 }
 
 vb_status vb_link_encode(const char *base_url, const uint8_t *record, size_t record_len,
