@@ -1032,7 +1032,9 @@ static int issue_batch_run(issue_batch *b, long long rows, int folder, vb_error 
         vb_fail(err, VB_ERR_NOMEM, "out of memory");
         return issuer_report(err);
     }
-    s = vb_register_begin(b->reg, err);
+    s = vb_register_bulk_appends(b->reg, err); /* the references checked before COMMIT, set-based */
+    if (s == VB_OK)
+        s = vb_register_begin(b->reg, err);
     if (s == VB_OK)
         s = vb_register_holds_type(b->reg, o->type, &b->holds_type, err);
     if (s == VB_OK && o->first_number)

@@ -428,7 +428,7 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         "   THEN a.number_low IS NOT coalesce((SELECT last_number FROM counters c WHERE c.type = a.type_low"
         "     AND c.year = a.year_low), 0) + 1 OR a.number_high IS NOT a.number_low + a.taken - 1"
         "   ELSE -1 END,"
-        " a.unmatched, b.unmatched, a.type_low, a.year_low, a.number_high"
+        " a.unmatched, b.unmatched, a.type_low, a.year_low, a.number_high, a.dangling + b.dangling"
         " FROM (SELECT count(*) AS n, min(record_id) AS low_id, max(record_id) AS high_id,"
         "   count(*) FILTER (WHERE kind = 1) AS taken,"
         "   min(register_number) FILTER (WHERE kind = 1) AS number_low,"
@@ -439,11 +439,17 @@ static const char *const statement_sql[STATEMENT_COUNT] = {
         "   count(*) FILTER (WHERE kind != 1 AND NOT EXISTS (SELECT 1 FROM credentials o"
         "     WHERE o.record_id = n.original_id AND o.kind = 1 AND o.type = n.type"
         "     AND o.register_year = n.register_year AND o.register_number = n.register_number"
-        "     AND o.serial = n.serial)) AS unmatched"
+        "     AND o.serial = n.serial)) AS unmatched,"
+        "   count(*) FILTER (WHERE (n.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches"
+        "     WHERE batch_id = n.batch_id)) OR (n.supersedes IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credentials"
+        "     WHERE record_id = n.supersedes)) OR (n.copy_of IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credentials"
+        "     WHERE record_id = n.copy_of))) AS dangling"
         "   FROM credentials n WHERE n.record_id > ?1) a,"
         " (SELECT count(*) AS n, min(sequence) AS low_sequence, max(sequence) AS high_sequence,"
         "   count(*) FILTER (WHERE e.original_id IS NOT (SELECT original_id FROM credentials"
-        "     WHERE record_id = e.record_id)) AS unmatched"
+        "     WHERE record_id = e.record_id)) AS unmatched,"
+        "   count(*) FILTER (WHERE e.batch_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM batches"
+        "     WHERE batch_id = e.batch_id)) AS dangling"
         "   FROM events e WHERE e.sequence > ?2) b",
     [STATEMENT_CHECK_NUMBERS] =
         "SELECT count(*) FROM (SELECT type, register_year AS year, count(*) AS taken, min(register_number) AS low,"
@@ -1039,6 +1045,8 @@ static vb_status register_check_appended(vb_register *reg, vb_error *err)
         "an original takes the next register number of its type and year",
         "a correction or copy keeps the type, serial and register number of its original",
         "an event names the original of its record",
+        NULL, NULL, NULL, /* the counter's type, year and last number */
+        "a batch, corrected record or copied record named is in the register",
     };
     enum { NUMBERS_RULE = 2 };
     sqlite3_stmt *statement = NULL;
@@ -1053,6 +1061,8 @@ static vb_status register_check_appended(vb_register *reg, vb_error *err)
     int rc = sqlite3_step(statement);
     if (rc == SQLITE_ROW) {
         for (int i = 0; s == VB_OK && i < (int)(sizeof broken / sizeof broken[0]); i++) {
+            if (!broken[i])
+                continue;
             int64_t flag = sqlite3_column_int64(statement, i);
             if (i == NUMBERS_RULE && flag < 0)
                 by_group = true; /* originals of several types or years: checked below */
@@ -1104,6 +1114,13 @@ vb_status vb_register_check_so_far(vb_register *reg, vb_error *err)
         s = register_watch_appends(reg, err);
     }
     return s;
+}
+
+vb_status vb_register_bulk_appends(vb_register *reg, vb_error *err)
+{
+    if (!sqlite3_get_autocommit(reg->db)) /* the pragma is ignored inside a transaction */
+        return vb_fail(err, VB_ERR_ARGUMENT, "%s: bulk appends are set outside a transaction", reg->path);
+    return register_exec(reg->db, reg->path, "PRAGMA foreign_keys = OFF", err);
 }
 
 vb_status vb_register_begin(vb_register *reg, vb_error *err)

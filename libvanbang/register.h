@@ -208,6 +208,12 @@ vb_status vb_register_set_setting(vb_register *reg, const char *name, const char
 /* ---- Transactions ---- */
 /* Takes the write lock at once (BEGIN IMMEDIATE), waiting up to the busy timeout. */
 vb_status vb_register_begin(vb_register *reg, vb_error *err);
+/* For a long batch (`issue`), before its transaction: the references between rows (a credential's
+ * batch, original, corrected or copied record; an event's record, original and batch) are no
+ * longer looked up row by row as foreign keys, ~4 µs a record; the check before COMMIT, which
+ * every write transaction makes, already holds each appended row to them, set-based
+ * (FORMAT.md §10). For the life of the connection. */
+vb_status vb_register_bulk_appends(vb_register *reg, vb_error *err);
 /* A read transaction: many reads see one snapshot and pay the locking once (writers go on, in
  * WAL mode). End it with vb_register_commit or vb_register_rollback. */
 vb_status vb_register_begin_read(vb_register *reg, vb_error *err);

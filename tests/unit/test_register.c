@@ -513,6 +513,38 @@ static void test_append_only(void **state)
         assert_non_null(strstr(so_far.message, "next register number"));
         vb_register_rollback(f->reg);
     }
+    /* With the foreign keys off for a bulk batch, the check before COMMIT still refuses a row
+     * that names a batch, or a corrected or copied record, the register does not hold. */
+    {
+        vb_error bulk = {0};
+        assert_int_equal(vb_register_bulk_appends(f->reg, &bulk), VB_OK);
+        assert_int_equal(query_integer(f->reg, "PRAGMA foreign_keys"), 0);
+        refused_at_commit(f->reg,
+                          "INSERT INTO credentials SELECT 3, kind, 3, NULL, NULL, NULL, 99, type, register_year, 3,"
+                          " 'S3', name, name_folded, birth_date, gender, program_code, program_name, classification,"
+                          " training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                          " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                          " WHERE record_id = 1",
+                          "is in the register");
+        refused_at_commit(f->reg,
+                          "INSERT INTO credentials SELECT 3, 2, 1, 77, NULL, NULL, NULL, type, register_year,"
+                          " register_number, serial, name, name_folded, birth_date, gender, program_code, program_name,"
+                          " classification, training_mode, high_quality, issue_date, issue_place, graduation_decision,"
+                          " graduation_decision_date, NULL, record, signed_at, issued_at, actor FROM credentials"
+                          " WHERE record_id = 1",
+                          "is in the register");
+        refused_at_commit(f->reg, "INSERT INTO events SELECT 3, kind, 2, 2, time, actor, reason,"
+                                  " decision_number, decision_date, 42, entry FROM events WHERE sequence = 2",
+                          "is in the register");
+        refused_at_commit(f->reg, "INSERT INTO events SELECT 3, kind, 5, 5, time, actor, reason,"
+                                  " decision_number, decision_date, batch_id, entry FROM events WHERE sequence = 2",
+                          "names the original");
+        assert_int_equal(vb_register_begin(f->reg, &bulk), VB_OK);
+        assert_int_equal(vb_register_bulk_appends(f->reg, &bulk), VB_ERR_ARGUMENT); /* not inside one */
+        vb_register_rollback(f->reg);
+        assert_int_equal(sqlite3_exec(vb_register_db(f->reg), "PRAGMA foreign_keys = ON", NULL, NULL, NULL),
+                         SQLITE_OK);
+    }
     refused(f->reg, "INSERT INTO counters VALUES (1, 2026, 50)", "");
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM credentials"), 2);
     assert_int_equal(query_integer(f->reg, "SELECT count(*) FROM events"), 2);
