@@ -51,7 +51,6 @@ run 0 "init" "$issue" init --register register.db --cert school/school.crt \
 same "$(stat -c %a register.db)" 600 "the register is mode 600"
 same "$(q 'PRAGMA journal_mode')" wal "the register uses write-ahead logging"
 same "$(q 'PRAGMA user_version')" 2 "schema version 2"
-same "$(q 'PRAGMA page_size')" 16384 "a new register has pages of 16 KiB"
 same "$(q 'SELECT code FROM school')" CDNHN01 "the school code comes from the certificate"
 run 2 "init over an existing register is refused" "$issue" init --register register.db --cert school/school.crt
 contains err "never overwritten" "init says a register is never overwritten"
