@@ -1150,9 +1150,6 @@ static vb_status issue_unlock_finish(issue_unlock *u, vb_error *err)
 
 int issuer_issue(int argc, char **argv)
 {
-    /* First, before any thread or register: a batch's statement journals in one piece. Only
-     * here, since it leaves the connection's other temporary data (sorts) to files. */
-    (void)vb_register_setup_process();
     issue_batch *b = calloc(1, sizeof *b);
     vb_error err = {0};
     int status = 0, lock = -1;
