@@ -67,7 +67,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    (void)vb_register_setup_process(); /* before any thread or register; without it, as before */
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(main_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? ISSUER_EXIT_USAGE : 0;

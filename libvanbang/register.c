@@ -655,17 +655,6 @@ static vb_status register_pragma_integer(sqlite3 *db, const char *path, const ch
     return s;
 }
 
-/* Set by vb_register_setup_process when SQLite took the statement-journal size: then a statement
- * journal stays in memory up to that size, in one piece, and temp_store need not be MEMORY. */
-static bool register_statement_journal_sized;
-
-bool vb_register_setup_process(void)
-{
-    register_statement_journal_sized =
-        sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, VB_REGISTER_STATEMENT_JOURNAL_BYTES) == SQLITE_OK;
-    return register_statement_journal_sized;
-}
-
 /* Connection settings: the write-ahead log with full syncs (a commit survives power loss, and
  * readers — a backup, a `show` — never block the writer), foreign keys, a busy timeout, and
  * defensive mode (no writable_schema, no direct writes to shadow tables). */
@@ -700,16 +689,10 @@ static vb_status register_configure(sqlite3 *db, const char *path, vb_error *err
      * of `issue` no longer grows with the roster (the rest spills into the WAL before the commit). */
     if (s == VB_OK)
         s = register_exec(db, path, "PRAGMA cache_size = -8192", err);
-    /* A multi-row insert keeps a statement journal (a copy of each page it changes, for a row
-     * refused part-way): in memory, not in a temporary file (which cost 20 page writes per record).
-     * With temp_store = MEMORY SQLite keeps it in pieces of ~1 KiB, four mallocs and frees per page
-     * (~5,500 instructions a record in `issue`); when vb_register_setup_process has sized the
-     * journal, it stays in memory in one piece up to that size (a group of 64 rows writes ~0.6 MB
-     * of it), and temp_store is left to files. */
+    /* Each insert may be aborted by a trigger, so SQLite keeps a statement journal for it: in
+     * memory, not in a temporary file (which cost 20 page writes per record). */
     if (s == VB_OK)
-        s = register_exec(db, path,
-                          register_statement_journal_sized ? "PRAGMA temp_store = FILE" : "PRAGMA temp_store = MEMORY",
-                          err);
+        s = register_exec(db, path, "PRAGMA temp_store = MEMORY", err);
     return s;
 }
 

@@ -161,16 +161,6 @@ typedef struct {
 
 /* ---- Files ---- */
 
-/* For a program that appends many records (vanbang-issue): call once at the start of main,
- * before any thread is started and before any other use of SQLite (sqlite3_config is process-wide
- * and must precede sqlite3_initialize). Each multi-row insert of the register keeps a statement
- * journal (its CHECK constraints call functions, which may fail part-way); this keeps that journal
- * in memory in one allocation of VB_REGISTER_STATEMENT_JOURNAL_BYTES rather than in ~1 KiB pieces,
- * written to a temporary file only past that size. Returns false when SQLite was already in use:
- * the register then keeps its statement journals in memory as always (temp_store = MEMORY). */
-#define VB_REGISTER_STATEMENT_JOURNAL_BYTES (4 * 1024 * 1024)
-bool vb_register_setup_process(void);
-
 /* Creates a new register at path (mode 0600, refusing an existing file or symlink) for the
  * school, at the current schema version, in one transaction. */
 vb_status vb_register_create(const char *path, const char *school_code, const char *school_name, int64_t now,
