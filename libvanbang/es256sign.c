@@ -4,7 +4,8 @@
  * The arithmetic mod p and mod n is Montgomery multiplication on four 64-bit limbs (CIOS), with
  * the final subtraction chosen by a mask; inversion is Fermat's a^(m-2), whose exponent is public;
  * Montgomery's trick turns 64 inversions into one. Values in "Montgomery form" are x·R mod m,
- * R = 2²⁵⁶. Every secret temporary is wiped before it goes out of scope.
+ * R = 2²⁵⁶. Secret arrays are wiped before they go out of scope (the few words inside one
+ * Montgomery product are not: they are overwritten by the next).
  */
 #define OPENSSL_API_COMPAT 10101 /* EC_POINT_get_Jprojective_coordinates_GFp, deprecated in 3.0 */
 #include "es256sign.h"
@@ -77,6 +78,8 @@ static void add_modular(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
     }
     uint64_t borrow = vb_p256_subtract(difference, sum, m->value);
     vb_p256_select(r, ((uint64_t)carry | (borrow ^ 1)) & 1, difference, sum);
+    explicit_bzero(sum, sizeof sum); /* e + r·d: with e and r public, it gives d away */
+    explicit_bzero(difference, sizeof difference);
 }
 
 /* r = a mod n for a < 2n (any 256-bit value, and any x-coordinate, since p < 2n). */
@@ -159,9 +162,10 @@ void vb_es256_invert_for_tests(char name, const uint8_t a_bytes[32], uint8_t inv
  * different messages gives the key away. Every fork moves the generation on. */
 static atomic_uint fork_generation;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static bool forks_watched; /* false: no batch signer is made */
 
 static void note_fork(void) { atomic_fetch_add(&fork_generation, 1); }
-static void watch_forks(void) { pthread_atfork(NULL, NULL, note_fork); }
+static void watch_forks(void) { forks_watched = pthread_atfork(NULL, NULL, note_fork) == 0; }
 
 /* ---------------------------------------------------------------- the signer */
 
@@ -189,25 +193,41 @@ static bool take_nonce(const uint8_t random[32], uint64_t k[4], uint8_t bytes[32
     }
 }
 
+/* 1 when each value times its computed inverse is 1 (Montgomery form: R mod m, which is
+ * m->r_squared times 1), 0 otherwise; two products per value catch a fault in the inversion or
+ * in the batch's bookkeeping for every nonce, not only in the batches OpenSSL checks. */
+static bool inverses_hold(uint64_t (*values)[4], uint64_t (*inverses)[4], size_t count, const modulus *m)
+{
+    uint64_t one_form[4], product[4], differ = 0;
+    multiply(one_form, one, m->r_squared, m);
+    for (size_t i = 0; i < count; i++) {
+        multiply(product, values[i], inverses[i], m);
+        for (int limb = 0; limb < 4; limb++)
+            differ |= product[limb] ^ one_form[limb];
+    }
+    explicit_bzero(product, sizeof product);
+    return differ == 0;
+}
+
 /* Fills the signer with VB_ES256_SIGNER_BATCH fresh nonces. */
 static bool prepare_nonces(vb_es256_signer *signer)
 {
     enum { B = VB_ES256_SIGNER_BATCH };
-    uint64_t k[B][4], z[B][4], x[B][4], prefix[B][4], square[4];
+    uint64_t k[B][4], z[B][4], x[B][4], prefix[B][4], square[4], k_form[B][4], z_form[B][4];
     uint8_t random[B][32], bytes[32];
 
     forget_nonces(signer);
     bool ok = RAND_priv_bytes(&random[0][0], sizeof random) > 0;
     BN_CTX_start(signer->context);
     BIGNUM *k_number = BN_CTX_get(signer->context), *px = BN_CTX_get(signer->context);
-    BIGNUM *py = BN_CTX_get(signer->context), *pz = BN_CTX_get(signer->context);
+    BIGNUM *pz = BN_CTX_get(signer->context);
     ok = ok && pz != NULL;
     for (size_t i = 0; ok && i < B; i++) {
         ok = take_nonce(random[i], k[i], bytes) && BN_bin2bn(bytes, 32, k_number);
         if (ok) {
             BN_set_flags(k_number, BN_FLG_CONSTTIME);
             ok = EC_POINT_mul(signer->curve, signer->point, k_number, NULL, NULL, signer->context) &&
-                 EC_POINT_get_Jprojective_coordinates_GFp(signer->curve, signer->point, px, py, pz, signer->context) &&
+                 EC_POINT_get_Jprojective_coordinates_GFp(signer->curve, signer->point, px, NULL, pz, signer->context) &&
                  BN_bn2binpad(px, bytes, 32) == 32;
         }
         if (ok) {
@@ -222,8 +242,16 @@ static bool prepare_nonces(vb_es256_signer *signer)
         }
     }
     if (ok) {
+        memcpy(z_form, z, sizeof z_form);
+        memcpy(k_form, k, sizeof k_form);
         invert_all(z, prefix, B, &field);       /* Z⁻¹ */
         invert_all(k, prefix, B, &group_order); /* k⁻¹ */
+        if (!inverses_hold(z_form, z, B, &field) || !inverses_hold(k_form, k, B, &group_order)) {
+            signer->broken = true; /* a fault: sign nothing more */
+            ok = false;
+        }
+    }
+    if (ok) {
         for (size_t i = 0; i < B; i++) {
             nonce *n = &signer->nonces[signer->count];
             multiply(square, z[i], z[i], &field); /* Z⁻², Montgomery form */
@@ -236,12 +264,14 @@ static bool prepare_nonces(vb_es256_signer *signer)
     }
     BN_clear(k_number); /* BN_CTX_end does not wipe */
     BN_clear(px);
-    BN_clear(py);
     BN_clear(pz);
+    EC_POINT_set_to_infinity(signer->curve, signer->point); /* the last k·G */
     BN_CTX_end(signer->context);
     explicit_bzero(random, sizeof random);
     explicit_bzero(k, sizeof k);
+    explicit_bzero(k_form, sizeof k_form);
     explicit_bzero(z, sizeof z);
+    explicit_bzero(z_form, sizeof z_form);
     explicit_bzero(x, sizeof x);
     explicit_bzero(square, sizeof square);
     explicit_bzero(bytes, sizeof bytes);
@@ -285,7 +315,7 @@ vb_es256_signer *vb_es256_signer_new(EVP_PKEY *key)
     uint8_t bytes[32];
 
     pthread_once(&fork_once, watch_forks);
-    if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
+    if (!forks_watched || !key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
         !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group_name, sizeof group_name, NULL) ||
         strcmp(group_name, "prime256v1") != 0 ||
         !EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &private_key)) {

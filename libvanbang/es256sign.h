@@ -11,9 +11,15 @@
  * The nonces and the key are secret, so the arithmetic here runs in constant time: no branch
  * and no memory index depends on them, and the modular reduction selects by masks (as far as C
  * lets one say so; the multiplications are 64×64 → 128-bit, constant time on x86-64 and ARMv8).
- * k·G is OpenSSL's constant-time fixed-base multiplication. Each nonce is used once and wiped;
- * a forked child never uses its parent's prepared nonces. OpenSSL verifies the first signature
- * of the first batch and of every eighth after it; if one ever fails, the signer stops.
+ * k·G is OpenSSL's constant-time fixed-base multiplication. One residue: k reaches OpenSSL as a
+ * BIGNUM made by BN_bin2bn, which skips leading zero bytes in a loop, so the time of that call
+ * tells whether k's top byte is zero (1 nonce in 256), a few cycles, seen only by an attacker on
+ * the same machine; OpenSSL's public API has no fixed-length way in.
+ *
+ * Each nonce is used once and wiped; a forked child never uses its parent's prepared nonces
+ * (pthread_atfork; without it no signer is made). Every nonce's two inverses are checked by
+ * multiplying back, and OpenSSL verifies the first signature of the first batch and of every
+ * eighth after it; if a check ever fails, the signer stops and the caller signs through EVP.
  *
  * A signer belongs to one thread at a time, like an EVP_PKEY_CTX. */
 #ifndef VB_ES256SIGN_H
