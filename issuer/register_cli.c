@@ -392,6 +392,7 @@ typedef struct {
     const issue_options *options;
     issuer_roster_cursor cursor;
     bool cursor_open;
+    size_t shown; /* messages written; past the roster reader's cap, rows are only counted */
 } issue_check;
 
 static void describe_match(const vb_register_match *m, char *out, size_t out_size)
@@ -414,6 +415,15 @@ static long issue_check_row(void *context, const vb_roster_row *row, FILE *messa
         return -1;
     if (!found)
         return 0;
+    /* A roster issued twice by mistake makes every row a problem: the messages are kept until the
+     * end (to follow the reader's), so past the cap they are counted, not written. */
+    if (check->shown >= VB_ROSTER_DEFAULT_MAX_PROBLEMS) {
+        if (check->shown++ == VB_ROSTER_DEFAULT_MAX_PROBLEMS)
+            fprintf(messages, "%s: … further rows already in the register are counted, not shown\n",
+                    check->options->roster);
+        return 1;
+    }
+    check->shown++;
     if (!check->cursor_open)
         check->cursor_open = issuer_cursor_open(&check->cursor, check->options->roster);
     uint64_t column = check->cursor_open ? issuer_cursor_column(&check->cursor, row->line,
@@ -1025,7 +1035,7 @@ static int issue_batch_run(issue_batch *b, long long rows, int folder, vb_error 
     vb_register_batch batch = {o->roster, roster_digest, o->type, o->issue_date, (uint64_t)rows, b->token, b->actor,
                                b->now};
 
-    b->check = (issue_check){b->reg, o, {0}, false};
+    b->check = (issue_check){b->reg, o, {0}, false, 0};
     if (!(b->extra = open_memstream(&b->extra_text, &b->extra_size))) {
         fclose(b->manifest);
         unlink(manifest_pending);
@@ -1244,7 +1254,7 @@ int issuer_issue(int argc, char **argv)
             rows = (long long)counted; /* else pass one says what is wrong */
     }
     if (rows < 0) {
-        issue_check check = {b->reg, o, {0}, false};
+        issue_check check = {b->reg, o, {0}, false, 0};
         err = (vb_error){0};
         if ((s = vb_register_begin_read(b->reg, &err)) == VB_OK) {
             rows = issuer_validate_roster(o->roster, o->type, o->issue_date, issue_check_row, &check, &err);

@@ -302,18 +302,24 @@ run 1 "a backup without its checksum is refused" "$issue" restore --from unsumme
 # ---------------------------------------------------------------- a long batch
 # Past its first 64 signatures, each signing thread prepares its nonces 64 at a time
 # (libvanbang/es256sign.c): every record of a long batch verifies, and no two share a nonce
-# (the r half of the signature, the last 64 bytes of the record).
-run 0 "sample-roster 600" "$issue" sample-roster --rows 600 --seed 12 --out roster-long.csv
+# (the r half of the signature, the last 64 bytes of the record). The same roster again is
+# refused row by row, but past 1,000 rows the messages are counted, not shown.
+run 0 "sample-roster 1100" "$issue" sample-roster --rows 1100 --seed 12 --out roster-long.csv
 run 0 "init a register for the long batch" "$issue" init --register long.db --cert school/school.crt \
     --base-url "$base_url" --place "Hà Nội"
-run 0 "issue 600 graduates" "$issue" issue --register long.db --roster roster-long.csv $school \
+run 0 "issue 1100 graduates" "$issue" issue --register long.db --roster roster-long.csv $school \
     --issue-date 30/06/2026 --out long --qr none
 tail -n +2 long/manifest.csv | awk -F, '{print $NF}' >long-links
 "$verifier" check --anchor ca/authority.crt --trust trust.cbor --quiet <long-links >long-verified 2>&1
-same "$? $(grep -c '^ok ' long-verified)" "0 600" "all 600 records of the long batch verify"
+same "$? $(grep -c '^ok ' long-verified)" "0 1100" "all 1100 records of the long batch verify"
 same "$(sqlite3 -batch -noheader long.db \
-    'SELECT count(DISTINCT substr(hex(record), length(hex(record)) - 127, 64)) FROM credentials')" 600 \
-    "600 different nonces (r) in 600 signatures"
+    'SELECT count(DISTINCT substr(hex(record), length(hex(record)) - 127, 64)) FROM credentials')" 1100 \
+    "1100 different nonces (r) in 1100 signatures"
+run 1 "the long roster again is refused" "$issue" issue --register long.db --roster roster-long.csv --dry-run \
+    --issue-date 30/06/2026
+same "$(grep -c 'already holds a credential' err)" 1000 "the first 1000 rows in the register are shown"
+contains err "further rows already in the register are counted, not shown" "past 1000, a line says the rest are counted"
+contains err "1100 problems; nothing was issued" "all 1100 are counted"
 
 # ---------------------------------------------------------------- personal data
 for file in all-output public.csv k2026/manifest.csv k2026b/manifest.csv; do
