@@ -7,6 +7,7 @@
 
 #include "keys.h"
 #include "link.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -239,14 +240,7 @@ void issuer_manifest_header(FILE *out)
 /* Appends the decimal digits of value, then the separator, at *used (the caller has made room). */
 static void manifest_put_number(char *line, size_t *used, unsigned long long value, char separator)
 {
-    char digits[20];
-    size_t count = 0;
-    do {
-        digits[count++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
-    while (count)
-        line[(*used)++] = digits[--count];
+    *used += text_decimal(line + *used, value);
     line[(*used)++] = separator;
 }
 

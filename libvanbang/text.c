@@ -137,15 +137,23 @@ void text_time_iso(char out[32], int64_t seconds)
     vb_time_format_iso(days, (int32_t)rest, out, 32);
 }
 
-void text_put_unsigned(text_buffer *text, unsigned long long value)
+size_t text_decimal(char out[20], unsigned long long value)
 {
-    char digits[24];
+    char reversed[20];
     size_t n = 0;
     do {
-        digits[sizeof digits - 1 - n++] = (char)('0' + value % 10);
+        reversed[n++] = (char)('0' + value % 10);
         value /= 10;
     } while (value);
-    text_append(text, digits + sizeof digits - n, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = reversed[n - 1 - i];
+    return n;
+}
+
+void text_put_unsigned(text_buffer *text, unsigned long long value)
+{
+    char digits[20];
+    text_append(text, digits, text_decimal(digits, value));
 }
 
 void text_put_int(text_buffer *text, long long value)

@@ -24,6 +24,7 @@ void text_append(text_buffer *text, const char *bytes, size_t length);
 void text_puts(text_buffer *text, const char *string);
 void text_printf(text_buffer *text, const char *format, ...) __attribute__((format(printf, 2, 3)));
 void text_put_unsigned(text_buffer *text, unsigned long long value); /* decimal, without printf */
+size_t text_decimal(char out[20], unsigned long long value); /* its digits, no NUL; returns how many */
 void text_put_int(text_buffer *text, long long value);
 void text_html(text_buffer *text, const char *string);        /* HTML-escaped (html.h) */
 void text_json_string(text_buffer *text, const char *string); /* "…", JSON-escaped; NULL → null */
